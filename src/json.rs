@@ -1,0 +1,418 @@
+//! The document tree behind the JSON Pointer accessors.
+//!
+//! Built once, lazily, from the raw body. Strings are stored NUL-terminated so
+//! an accessor hands out a pointer into the tree without allocating; members
+//! keep document order.
+
+use std::borrow::Cow;
+use std::ffi::CStr;
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
+use crate::error::{Error, Result};
+
+/// Deepest nesting of arrays and objects a document may have. Deeper
+/// documents are refused before parsing, so the recursive parsers below can
+/// never exhaust the stack.
+pub const MAX_DEPTH: usize = 512;
+
+#[derive(Debug)]
+pub enum Node {
+    Null,
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Float(f64),
+    /// UTF-8 bytes followed by one NUL; no NUL inside.
+    Str(Box<[u8]>),
+    /// A string holding U+0000: not representable as a C string.
+    StrWithNul(Box<str>),
+    Array(Vec<Node>),
+    Object(Vec<(Box<str>, Node)>),
+}
+
+impl Node {
+    /// Parses a whole document. The caller has run [`check_depth`] already.
+    pub fn parse(bytes: &[u8]) -> Result<Node> {
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        de.disable_recursion_limit();
+        let node = Node::deserialize(&mut de).map_err(json_error)?;
+        de.end().map_err(json_error)?;
+        Ok(node)
+    }
+
+    pub fn as_c_str(&self) -> Option<&CStr> {
+        match self {
+            Node::Str(bytes) => CStr::from_bytes_with_nul(bytes).ok(),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Node::Str(bytes) => std::str::from_utf8(&bytes[..bytes.len() - 1]).ok(),
+            Node::StrWithNul(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match self {
+            // The last duplicate wins, as in the typed model.
+            Node::Object(members) => members.iter().rev().find(|(k, _)| &**k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// Integral numbers, and strings of an optional `-` and decimal digits.
+    pub fn as_i64(&self) -> Option<i64> {
+        match *self {
+            Node::Int(v) => Some(v),
+            Node::UInt(v) => i64::try_from(v).ok(),
+            Node::Float(v) if v.fract() == 0.0 && v >= -9.223_372_036_854_775_808e18 && v < 9.223_372_036_854_775_808e18 => {
+                Some(v as i64)
+            }
+            Node::Str(_) => parse_decimal_i64(self.as_str()?),
+            _ => None,
+        }
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        match *self {
+            Node::Int(v) => Some(v as f64),
+            Node::UInt(v) => Some(v as f64),
+            Node::Float(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Array elements or object members.
+    pub fn len(&self) -> Option<usize> {
+        match self {
+            Node::Array(items) => Some(items.len()),
+            Node::Object(members) => Some(members.len()),
+            _ => None,
+        }
+    }
+
+    /// Resolves an RFC 6901 pointer. `Err` is a malformed pointer, `Ok(None)`
+    /// a pointer that names no value.
+    pub fn pointer(&self, pointer: &str) -> Result<Option<&Node>> {
+        if pointer.is_empty() {
+            return Ok(Some(self));
+        }
+        let Some(rest) = pointer.strip_prefix('/') else {
+            return Err(Error::invalid(format!(
+                "JSON pointer {pointer:?} must be empty or start with '/'"
+            )));
+        };
+        // Validate every token first, so a bad escape is reported even past a
+        // missing member.
+        let tokens = rest.split('/').map(unescape).collect::<Result<Vec<_>>>()?;
+        let mut node = self;
+        for token in tokens {
+            let next = match node {
+                Node::Object(_) => node.get(&token),
+                Node::Array(items) => parse_index(&token).and_then(|i| items.get(i)),
+                _ => None,
+            };
+            match next {
+                Some(n) => node = n,
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(node))
+    }
+
+    /// Compact JSON text of this value, members in document order.
+    pub fn to_json(&self) -> String {
+        let mut out = String::new();
+        self.write_json(&mut out);
+        out
+    }
+
+    fn write_json(&self, out: &mut String) {
+        use std::fmt::Write;
+        match self {
+            Node::Null => out.push_str("null"),
+            Node::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Node::Int(v) => {
+                let _ = write!(out, "{v}");
+            }
+            Node::UInt(v) => {
+                let _ = write!(out, "{v}");
+            }
+            Node::Float(v) => out.push_str(&serde_json::Number::from_f64(*v).map_or("null".into(), |n| n.to_string())),
+            Node::Str(_) | Node::StrWithNul(_) => write_json_string(self.as_str().unwrap_or(""), out),
+            Node::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    item.write_json(out);
+                }
+                out.push(']');
+            }
+            Node::Object(members) => {
+                out.push('{');
+                for (i, (key, value)) in members.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write_json_string(key, out);
+                    out.push(':');
+                    value.write_json(out);
+                }
+                out.push('}');
+            }
+        }
+    }
+}
+
+fn write_json_string(s: &str, out: &mut String) {
+    // serde_json's string escaping is exactly what JSON needs.
+    out.push_str(&serde_json::to_string(s).unwrap_or_default());
+}
+
+fn unescape(token: &str) -> Result<Cow<'_, str>> {
+    if !token.contains('~') {
+        return Ok(Cow::Borrowed(token));
+    }
+    let mut out = String::with_capacity(token.len());
+    let mut chars = token.chars();
+    while let Some(c) = chars.next() {
+        if c != '~' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('0') => out.push('~'),
+            Some('1') => out.push('/'),
+            _ => {
+                return Err(Error::invalid(format!(
+                    "JSON pointer token {token:?} has a '~' not followed by 0 or 1"
+                )))
+            }
+        }
+    }
+    Ok(Cow::Owned(out))
+}
+
+fn parse_index(token: &str) -> Option<usize> {
+    let digits_only = !token.is_empty() && token.bytes().all(|b| b.is_ascii_digit());
+    if !digits_only || (token.len() > 1 && token.starts_with('0')) {
+        return None;
+    }
+    token.parse().ok()
+}
+
+/// An optional `-` and one or more decimal digits, in range.
+pub fn parse_decimal_i64(s: &str) -> Option<i64> {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// Refuses documents nested deeper than [`MAX_DEPTH`], in one pass over the
+/// bytes that skips string contents.
+pub fn check_depth(bytes: &[u8]) -> Result<()> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            match b {
+                b'\\' => i += 1,
+                b'"' => in_string = false,
+                _ => {}
+            }
+        } else {
+            match b {
+                b'"' => in_string = true,
+                b'[' | b'{' => {
+                    depth += 1;
+                    if depth > MAX_DEPTH {
+                        let (line, column) = line_column(bytes, i);
+                        return Err(Error::parse(format!(
+                            "status body is nested more than {MAX_DEPTH} levels deep at line {line} column {column}"
+                        )));
+                    }
+                }
+                b']' | b'}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = &bytes[..offset];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let column = offset - before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
+    (line, column)
+}
+
+pub fn json_error(e: serde_json::Error) -> Error {
+    Error::parse(format!("status body is not valid JSON: {e}"))
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Node, D::Error> {
+        d.deserialize_any(NodeVisitor)
+    }
+}
+
+struct NodeVisitor;
+
+impl<'de> Visitor<'de> for NodeVisitor {
+    type Value = Node;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_unit<E>(self) -> std::result::Result<Node, E> {
+        Ok(Node::Null)
+    }
+    fn visit_bool<E>(self, v: bool) -> std::result::Result<Node, E> {
+        Ok(Node::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> std::result::Result<Node, E> {
+        Ok(Node::Int(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> std::result::Result<Node, E> {
+        Ok(match i64::try_from(v) {
+            Ok(v) => Node::Int(v),
+            Err(_) => Node::UInt(v),
+        })
+    }
+    fn visit_f64<E>(self, v: f64) -> std::result::Result<Node, E> {
+        Ok(Node::Float(v))
+    }
+    fn visit_str<E>(self, v: &str) -> std::result::Result<Node, E> {
+        Ok(string_node(v))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Node, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Node::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Node, A::Error> {
+        let mut members = Vec::new();
+        while let Some(key) = map.next_key::<Key>()? {
+            let value = map.next_value()?;
+            members.push((Box::from(key.as_str()), value));
+        }
+        Ok(Node::Object(members))
+    }
+}
+
+pub fn string_node(v: &str) -> Node {
+    if v.as_bytes().contains(&0) {
+        Node::StrWithNul(v.into())
+    } else {
+        let mut bytes = Vec::with_capacity(v.len() + 1);
+        bytes.extend_from_slice(v.as_bytes());
+        bytes.push(0);
+        Node::Str(bytes.into_boxed_slice())
+    }
+}
+
+/// An object key, borrowed from the input when it has no escapes.
+pub struct Key<'de>(Cow<'de, str>);
+
+impl Key<'_> {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> std::result::Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+
+    fn doc(s: &str) -> Node {
+        Node::parse(s.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn pointer_escapes_and_indexes() {
+        let d = doc(r#"{"a/b":{"m~n":[10,20]},"":1,"x":{"":"empty"}}"#);
+        assert_eq!(d.pointer("/a~1b/m~0n/1").unwrap().unwrap().as_i64(), Some(20));
+        assert_eq!(d.pointer("/").unwrap().unwrap().as_i64(), Some(1));
+        assert_eq!(d.pointer("/x/").unwrap().unwrap().as_str(), Some("empty"));
+        assert!(d.pointer("/a~1b/m~0n/01").unwrap().is_none());
+        assert!(d.pointer("/a~1b/m~0n/-").unwrap().is_none());
+        assert!(d.pointer("/a~1b/m~0n/2").unwrap().is_none());
+        assert_eq!(d.pointer("a").unwrap_err().code, ErrorCode::InvalidArgument);
+        assert_eq!(d.pointer("/a~2").unwrap_err().code, ErrorCode::InvalidArgument);
+        assert_eq!(d.pointer("/zz/a~").unwrap_err().code, ErrorCode::InvalidArgument);
+    }
+
+    #[test]
+    fn json_keeps_document_order() {
+        let text = r#"{"z":1,"a":[true,null,"q\"\u0000"],"m":{"b":2.5,"a":-3}}"#;
+        assert_eq!(doc(text).to_json(), text.replace("\\u0000", "\\u0000"));
+    }
+
+    #[test]
+    fn nul_strings_are_not_c_strings() {
+        let d = doc(r#"{"a":"x\u0000y","b":"ok"}"#);
+        assert!(d.get("a").unwrap().as_c_str().is_none());
+        assert_eq!(d.get("b").unwrap().as_c_str().unwrap().to_str(), Ok("ok"));
+    }
+
+    #[test]
+    fn numbers_as_i64() {
+        let d = doc(r#"{"a":"-42","b":"4x","c":1e3,"d":1.5,"e":18446744073709551615,"f":"","g":"-"}"#);
+        assert_eq!(d.get("a").unwrap().as_i64(), Some(-42));
+        assert_eq!(d.get("b").unwrap().as_i64(), None);
+        assert_eq!(d.get("c").unwrap().as_i64(), Some(1000));
+        assert_eq!(d.get("d").unwrap().as_i64(), None);
+        assert_eq!(d.get("e").unwrap().as_i64(), None);
+        assert_eq!(d.get("f").unwrap().as_i64(), None);
+        assert_eq!(d.get("g").unwrap().as_i64(), None);
+    }
+
+    #[test]
+    fn depth_limit() {
+        let ok = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        check_depth(ok.as_bytes()).unwrap();
+        Node::parse(ok.as_bytes()).unwrap();
+        let deep = "[".repeat(10_000);
+        let err = check_depth(deep.as_bytes()).unwrap_err();
+        assert_eq!(err.code, ErrorCode::Parse);
+        assert!(err.message.contains("column 513"), "{}", err.message);
+        // Brackets inside strings do not count.
+        let s = format!("[\"{}\\\"{}\"]", "[".repeat(1000), "{".repeat(1000));
+        check_depth(s.as_bytes()).unwrap();
+    }
+}
