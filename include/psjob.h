@@ -121,6 +121,28 @@ typedef enum psjob_state {
 } psjob_state;
 
 /**
+ * A cancellation token, shared: triggering it from any thread ends the
+ * waits that hold it within 50 ms. Reference-counted, so it may be freed
+ * while a wait still holds it.
+ */
+typedef struct psjob_cancel psjob_cancel;
+
+/**
+ * A thread-safe client: may be used from any number of threads at once,
+ * sharing pooled keep-alive connections. Made by psjob_client_new(), freed
+ * by psjob_client_free() once no thread uses it.
+ */
+typedef struct psjob_client psjob_client;
+
+/**
+ * Client settings, owned by the caller (psjob_config_new /
+ * psjob_config_free). A client copies them when it is made, so a config may
+ * be changed or freed afterwards. Must not be changed from two threads at
+ * once.
+ */
+typedef struct psjob_config psjob_config;
+
+/**
  * One error of an output; borrowed from its psjob_status, never freed.
  */
 typedef struct psjob_job_error psjob_job_error;
@@ -141,9 +163,269 @@ typedef struct psjob_rendition psjob_rendition;
  */
 typedef struct psjob_status psjob_status;
 
+/**
+ * Wait settings, owned by the caller. Not to be changed from two threads at
+ * once; may be shared read-only by concurrent waits.
+ */
+typedef struct psjob_wait_options psjob_wait_options;
+
+/**
+ * A log callback: `level` is 1 error, 2 warn, 3 info, 4 debug; `message` is
+ * one line, valid only during the call. It may be called from any thread
+ * that uses the client, so it must be thread-safe.
+ */
+typedef void (*psjob_log_fn)(int32_t level, const char *message, void *user_data);
+
+/**
+ * Called on the waiting thread after every successful poll, the last
+ * included, with the status just fetched (borrowed for the duration of the
+ * call). Return non-zero to stop waiting (PSJOB_ERR_CANCELLED, unless that
+ * status is terminal: then the wait returns PSJOB_OK with it). It may call
+ * any psjob function, including on the waiting client.
+ */
+typedef int32_t (*psjob_progress_fn)(const struct psjob_status *status, void *user_data);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * A new, untriggered token. Free it with psjob_cancel_free(). NULL only if
+ * memory ran out.
+ */
+struct psjob_cancel *psjob_cancel_new(void);
+
+/**
+ * Triggers the token: every wait holding it stops with PSJOB_ERR_CANCELLED.
+ * From any thread; idempotent; a trigger cannot be undone. NULL: nothing.
+ */
+void psjob_cancel_trigger(const struct psjob_cancel *c);
+
+/**
+ * Whether the token was triggered (false for NULL).
+ */
+bool psjob_cancel_is_triggered(const struct psjob_cancel *c);
+
+/**
+ * Drops the caller's reference; safe even while a wait or wait options
+ * still hold the token. NULL is a no-op.
+ */
+void psjob_cancel_free(struct psjob_cancel *c);
+
+/**
+ * Makes a client from a copy of `config` (NULL: all defaults). The config
+ * may be freed afterwards. Writes the client to `*out` on success; the
+ * caller frees it with psjob_client_free(). Fails with
+ * PSJOB_ERR_INVALID_ARGUMENT when `out` is NULL or a proxy URL from the
+ * config is unusable.
+ */
+enum psjob_result psjob_client_new(const struct psjob_config *config, struct psjob_client **out);
+
+/**
+ * Frees a client, closing its pooled connections and wiping its
+ * credentials. NULL is a no-op. No other thread may still use it.
+ */
+void psjob_client_free(struct psjob_client *client);
+
+/**
+ * Replaces the access token used from the next request on (rotate it at
+ * any time, from any thread). "" clears it. With client credentials it
+ * replaces the cached IMS token until a 401 or its renewal. Copied;
+ * PSJOB_ERR_INVALID_ARGUMENT for NULL, non-UTF-8 or anything but visible
+ * ASCII.
+ */
+enum psjob_result psjob_client_set_token(struct psjob_client *client, const char *token);
+
+/**
+ * GETs a job's status once. `url_or_job_id` is an absolute http(s) URL,
+ * used exactly as given, or a job id (percent-encoded, appended to the
+ * status base URL). Sends Authorization: Bearer, x-api-key and
+ * x-gw-ims-org-id when configured, only to trusted hosts (over https, or
+ * http to loopback), else fails with PSJOB_ERR_UNTRUSTED_URL having sent
+ * nothing. Never follows redirects (a 3xx is PSJOB_ERR_HTTP). Retries
+ * transport errors, timeouts, 429 and 5xx (max_retries). HTTP 200 and 202
+ * are success: writes a new status to `*out`, freed by the caller with
+ * psjob_status_free(). Errors: 401/403 PSJOB_ERR_UNAUTHORIZED, 404
+ * PSJOB_ERR_NOT_FOUND, 429 PSJOB_ERR_RATE_LIMITED, other statuses
+ * PSJOB_ERR_HTTP, PSJOB_ERR_PARSE / PSJOB_ERR_TOO_LARGE for a body that is
+ * not a status document or too big, PSJOB_ERR_TRANSPORT, PSJOB_ERR_TIMEOUT,
+ * PSJOB_ERR_INVALID_ARGUMENT (NULL, empty id, malformed URL).
+ */
+enum psjob_result psjob_client_get_status(struct psjob_client *client,
+                                          const char *url_or_job_id,
+                                          struct psjob_status **out);
+
+/**
+ * Downloads `url` to the file `path`, streaming (the body is never held in
+ * memory): writes a temporary file beside `path`, flushes it, and renames
+ * it over `path` only when the whole body arrived. On any failure `path` is
+ * unchanged and the temporary file is gone. Credentials go only to trusted
+ * hosts (https, or http on loopback); other hosts, such as presigned
+ * storage URLs, get none and are not refused. Follows up to 5 redirects;
+ * credentials never follow one to another host. Retries as
+ * psjob_client_get_status(). On success writes the byte count to `*bytes`
+ * (`bytes` may be NULL). PSJOB_ERR_IO when the file cannot be written (the
+ * directory is missing or read-only, `path` is a directory, the disk is
+ * full); HTTP and transport errors as psjob_client_get_status().
+ */
+enum psjob_result psjob_client_download(struct psjob_client *client,
+                                        const char *url,
+                                        const char *path,
+                                        uint64_t *bytes);
+
+/**
+ * Polls a job until its state is terminal and writes that final status to
+ * `*out` (freed by the caller), returning PSJOB_OK whether the job
+ * succeeded, failed or partly succeeded: read psjob_status_state(). The
+ * first poll is immediate; then it sleeps the interval (or what Retry-After
+ * asks, if longer), growing x1.5 per poll up to the max interval. Transient
+ * failures (429, 5xx, transport, timeouts) do not end the wait. Fails with
+ * PSJOB_ERR_DEADLINE when the options' timeout passes first,
+ * PSJOB_ERR_CANCELLED when the cancel token is triggered or the progress
+ * callback returns non-zero for a status that is not terminal (both take
+ * effect within 50 ms during sleeps; no request starts after them),
+ * PSJOB_ERR_PARSE for a 200 body that is not a status, and the
+ * non-retryable errors of psjob_client_get_status(). `options` NULL:
+ * defaults. The options are read at the start; they may be freed once the
+ * call returns.
+ */
+enum psjob_result psjob_client_wait(struct psjob_client *client,
+                                    const char *url_or_job_id,
+                                    const struct psjob_wait_options *options,
+                                    struct psjob_status **out);
+
+/**
+ * A new config with the defaults (see each setter). Free it with
+ * psjob_config_free(). NULL only if memory ran out.
+ */
+struct psjob_config *psjob_config_new(void);
+
+/**
+ * Frees a config (its copies of credentials are wiped). NULL is a no-op.
+ */
+void psjob_config_free(struct psjob_config *c);
+
+/**
+ * Sets the API key (client id), sent as `x-api-key`. Default: none (with
+ * client credentials, the client id). "" clears it. The string is copied.
+ * PSJOB_ERR_INVALID_ARGUMENT for NULL, non-UTF-8, or anything but visible
+ * ASCII (CR/LF, spaces, control characters).
+ */
+enum psjob_result psjob_config_set_api_key(struct psjob_config *c, const char *api_key);
+
+/**
+ * Sets the access token, sent as `Authorization: Bearer <token>`. Default:
+ * none. "" clears it. Copied; validated as psjob_config_set_api_key().
+ */
+enum psjob_result psjob_config_set_token(struct psjob_config *c, const char *token);
+
+/**
+ * Sets the IMS organization id, sent as `x-gw-ims-org-id`. Default: none.
+ * "" clears it. Copied; validated as psjob_config_set_api_key().
+ */
+enum psjob_result psjob_config_set_org_id(struct psjob_config *c, const char *ims_org_id);
+
+/**
+ * Sets the User-Agent header. Default: "psjob/VERSION". Printable ASCII
+ * (spaces allowed); empty, CR/LF or control characters give
+ * PSJOB_ERR_INVALID_ARGUMENT.
+ */
+enum psjob_result psjob_config_set_user_agent(struct psjob_config *c, const char *ua);
+
+/**
+ * Sets where a bare job id is resolved: the id is percent-encoded as one
+ * path segment and appended (with a '/' if the base lacks one). Default:
+ * "https://photoshop-api.adobe.io/v2/status/". The base URL's host becomes
+ * a trusted host. PSJOB_ERR_INVALID_ARGUMENT unless an absolute http(s) URL.
+ */
+enum psjob_result psjob_config_set_status_base_url(struct psjob_config *c, const char *url);
+
+/**
+ * Adds a host that may receive credentials, besides image.adobe.io,
+ * photoshop-api.adobe.io and the status base URL's host. "*.example.com"
+ * matches every subdomain of example.com (not example.com itself). Matching
+ * ignores case and port. Credentials still never go over plain http except
+ * to loopback (127.0.0.0/8, ::1, localhost).
+ */
+enum psjob_result psjob_config_add_trusted_host(struct psjob_config *c, const char *host);
+
+/**
+ * Sets the time limit of one whole request (connect to last body byte).
+ * Default 30000 ms. 0 is PSJOB_ERR_INVALID_ARGUMENT. Downloads apply it to
+ * each read instead, so large files are not cut off.
+ */
+enum psjob_result psjob_config_set_timeout_ms(struct psjob_config *c, uint32_t ms);
+
+/**
+ * Sets the time limit for name resolution and for connecting. Default
+ * 10000 ms. 0 is PSJOB_ERR_INVALID_ARGUMENT.
+ */
+enum psjob_result psjob_config_set_connect_timeout_ms(struct psjob_config *c, uint32_t ms);
+
+/**
+ * Sets how often one request is retried after a transport error, timeout,
+ * 429 or 5xx (with exponential backoff and jitter, honouring Retry-After up
+ * to 5 minutes). Default 3; at most 100.
+ */
+enum psjob_result psjob_config_set_max_retries(struct psjob_config *c, uint32_t n);
+
+/**
+ * Sets the largest status body accepted, counted after decompression;
+ * larger is PSJOB_ERR_TOO_LARGE. Default 64 MiB. 0 is
+ * PSJOB_ERR_INVALID_ARGUMENT.
+ */
+enum psjob_result psjob_config_set_max_body_bytes(struct psjob_config *c, uint64_t n);
+
+/**
+ * Sets OAuth client credentials: the client then fetches its token from IMS
+ * on first use (grant_type=client_credentials), caches it, renews it 5
+ * minutes before it expires (half way for lifetimes under 10 minutes),
+ * renews once and retries on a 401, and sends the client id as x-api-key
+ * unless an API key is set. `scopes` NULL means
+ * "openid,AdobeID,read_organizations". All strings are copied; the secret is
+ * wiped from memory when the config and the client are freed.
+ */
+enum psjob_result psjob_config_set_client_credentials(struct psjob_config *c,
+                                                      const char *client_id,
+                                                      const char *client_secret,
+                                                      const char *scopes);
+
+/**
+ * Sets the IMS token endpoint. Default
+ * "https://ims-na1.adobelogin.com/ims/token/v3". The client secret goes
+ * there only over https, or http to loopback.
+ */
+enum psjob_result psjob_config_set_ims_url(struct psjob_config *c, const char *url);
+
+/**
+ * Trusts the certificates of this PEM bundle instead of the system's trust
+ * store. The file is read now: missing, unreadable or holding no PEM
+ * certificate is PSJOB_ERR_INVALID_ARGUMENT. Default: the operating
+ * system's trust store (honouring SSL_CERT_FILE / SSL_CERT_DIR), as curl.
+ */
+enum psjob_result psjob_config_set_ca_file(struct psjob_config *c, const char *pem_path);
+
+/**
+ * Sets the proxy ("http://host:port", "socks5://host:port", with optional
+ * user:password@). NULL or "" means no proxy at all. Default: the
+ * environment's, as curl reads it (https_proxy / HTTPS_PROXY for https URLs,
+ * http_proxy / HTTP_PROXY for http, then all_proxy / ALL_PROXY; no_proxy /
+ * NO_PROXY lists hosts reached directly), read when the client is made.
+ */
+enum psjob_result psjob_config_set_proxy(struct psjob_config *c, const char *url);
+
+/**
+ * Sends log lines of level <= `max_level` (1 error .. 4 debug) to `fn`, with
+ * `user_data` passed through: every request and response line (method, URL
+ * without its query, status, timing) and every retry decision. Credentials
+ * never appear. `fn` NULL removes the callback. Default: no callback; then
+ * PSJOB_LOG=error|warn|info|debug in the environment logs to stderr.
+ * `max_level` outside 0..4 is PSJOB_ERR_INVALID_ARGUMENT.
+ */
+enum psjob_result psjob_config_set_log_callback(struct psjob_config *c,
+                                                psjob_log_fn log_fn,
+                                                void *user_data,
+                                                int32_t max_level);
 
 /**
  * The library's version as "MAJOR.MINOR.PATCH" (the same numbers as the
@@ -415,6 +697,55 @@ enum psjob_result psjob_status_get_len(const struct psjob_status *s,
 enum psjob_result psjob_status_get_json(const struct psjob_status *s,
                                         const char *pointer,
                                         const char **out);
+
+/**
+ * New options with the defaults: first interval 2000 ms, max interval
+ * 30000 ms, deadline 900000 ms, no cancel token, no progress callback.
+ * Free with psjob_wait_options_free(). NULL only if memory ran out.
+ */
+struct psjob_wait_options *psjob_wait_options_new(void);
+
+/**
+ * Frees options (and their reference to a cancel token). NULL is a no-op.
+ */
+void psjob_wait_options_free(struct psjob_wait_options *o);
+
+/**
+ * Sets the first sleep between polls. Default 2000 ms; 0 is
+ * PSJOB_ERR_INVALID_ARGUMENT.
+ */
+enum psjob_result psjob_wait_options_set_interval_ms(struct psjob_wait_options *o,
+                                                     uint32_t first_ms);
+
+/**
+ * Sets the longest sleep between polls; the interval grows x1.5 per poll up
+ * to it. Default 30000 ms. Below the first interval, the interval stays
+ * fixed. 0 is PSJOB_ERR_INVALID_ARGUMENT.
+ */
+enum psjob_result psjob_wait_options_set_max_interval_ms(struct psjob_wait_options *o,
+                                                         uint32_t max_ms);
+
+/**
+ * Sets the overall deadline, from the start of the wait. Default 900000 ms
+ * (15 minutes); 0 = no deadline. The wait never sleeps past it, and a
+ * request in flight is cut at it.
+ */
+enum psjob_result psjob_wait_options_set_timeout_ms(struct psjob_wait_options *o, uint64_t ms);
+
+/**
+ * Sets the cancel token (the options hold their own reference, so the
+ * caller may free its token); NULL clears it.
+ */
+enum psjob_result psjob_wait_options_set_cancel(struct psjob_wait_options *o,
+                                                const struct psjob_cancel *c);
+
+/**
+ * Sets the progress callback and its user data (passed through untouched);
+ * `fn` NULL clears it.
+ */
+enum psjob_result psjob_wait_options_set_progress(struct psjob_wait_options *o,
+                                                  psjob_progress_fn progress_fn,
+                                                  void *user_data);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -60,7 +60,11 @@ impl Node {
     pub fn get(&self, key: &str) -> Option<&Node> {
         match self {
             // The last duplicate wins, as in the typed model.
-            Node::Object(members) => members.iter().rev().find(|(k, _)| &**k == key).map(|(_, v)| v),
+            Node::Object(members) => members
+                .iter()
+                .rev()
+                .find(|(k, _)| &**k == key)
+                .map(|(_, v)| v),
             _ => None,
         }
     }
@@ -70,7 +74,11 @@ impl Node {
         match *self {
             Node::Int(v) => Some(v),
             Node::UInt(v) => i64::try_from(v).ok(),
-            Node::Float(v) if v.fract() == 0.0 && v >= -9.223_372_036_854_775_808e18 && v < 9.223_372_036_854_775_808e18 => {
+            // i64's range is [-2^63, 2^63).
+            Node::Float(v)
+                if v.fract() == 0.0
+                    && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&v) =>
+            {
                 Some(v as i64)
             }
             Node::Str(_) => parse_decimal_i64(self.as_str()?),
@@ -88,6 +96,7 @@ impl Node {
     }
 
     /// Array elements or object members.
+    #[allow(clippy::len_without_is_empty)]
     pub fn len(&self) -> Option<usize> {
         match self {
             Node::Array(items) => Some(items.len()),
@@ -143,8 +152,12 @@ impl Node {
             Node::UInt(v) => {
                 let _ = write!(out, "{v}");
             }
-            Node::Float(v) => out.push_str(&serde_json::Number::from_f64(*v).map_or("null".into(), |n| n.to_string())),
-            Node::Str(_) | Node::StrWithNul(_) => write_json_string(self.as_str().unwrap_or(""), out),
+            Node::Float(v) => out.push_str(
+                &serde_json::Number::from_f64(*v).map_or("null".into(), |n| n.to_string()),
+            ),
+            Node::Str(_) | Node::StrWithNul(_) => {
+                write_json_string(self.as_str().unwrap_or(""), out)
+            }
             Node::Array(items) => {
                 out.push('[');
                 for (i, item) in items.iter().enumerate() {
@@ -255,7 +268,12 @@ pub fn check_depth(bytes: &[u8]) -> Result<()> {
 fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
     let before = &bytes[..offset];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let column = offset - before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
+    let column = offset
+        - before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1)
+        + 1;
     (line, column)
 }
 
@@ -343,7 +361,10 @@ impl<'de> Deserialize<'de> for Key<'de> {
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("an object key")
             }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> std::result::Result<Key<'de>, E> {
+            fn visit_borrowed_str<E: de::Error>(
+                self,
+                v: &'de str,
+            ) -> std::result::Result<Key<'de>, E> {
                 Ok(Key(Cow::Borrowed(v)))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Key<'de>, E> {
@@ -366,21 +387,30 @@ mod tests {
     #[test]
     fn pointer_escapes_and_indexes() {
         let d = doc(r#"{"a/b":{"m~n":[10,20]},"":1,"x":{"":"empty"}}"#);
-        assert_eq!(d.pointer("/a~1b/m~0n/1").unwrap().unwrap().as_i64(), Some(20));
+        assert_eq!(
+            d.pointer("/a~1b/m~0n/1").unwrap().unwrap().as_i64(),
+            Some(20)
+        );
         assert_eq!(d.pointer("/").unwrap().unwrap().as_i64(), Some(1));
         assert_eq!(d.pointer("/x/").unwrap().unwrap().as_str(), Some("empty"));
         assert!(d.pointer("/a~1b/m~0n/01").unwrap().is_none());
         assert!(d.pointer("/a~1b/m~0n/-").unwrap().is_none());
         assert!(d.pointer("/a~1b/m~0n/2").unwrap().is_none());
         assert_eq!(d.pointer("a").unwrap_err().code, ErrorCode::InvalidArgument);
-        assert_eq!(d.pointer("/a~2").unwrap_err().code, ErrorCode::InvalidArgument);
-        assert_eq!(d.pointer("/zz/a~").unwrap_err().code, ErrorCode::InvalidArgument);
+        assert_eq!(
+            d.pointer("/a~2").unwrap_err().code,
+            ErrorCode::InvalidArgument
+        );
+        assert_eq!(
+            d.pointer("/zz/a~").unwrap_err().code,
+            ErrorCode::InvalidArgument
+        );
     }
 
     #[test]
     fn json_keeps_document_order() {
         let text = r#"{"z":1,"a":[true,null,"q\"\u0000"],"m":{"b":2.5,"a":-3}}"#;
-        assert_eq!(doc(text).to_json(), text.replace("\\u0000", "\\u0000"));
+        assert_eq!(doc(text).to_json(), text);
     }
 
     #[test]
@@ -392,7 +422,8 @@ mod tests {
 
     #[test]
     fn numbers_as_i64() {
-        let d = doc(r#"{"a":"-42","b":"4x","c":1e3,"d":1.5,"e":18446744073709551615,"f":"","g":"-"}"#);
+        let d =
+            doc(r#"{"a":"-42","b":"4x","c":1e3,"d":1.5,"e":18446744073709551615,"f":"","g":"-"}"#);
         assert_eq!(d.get("a").unwrap().as_i64(), Some(-42));
         assert_eq!(d.get("b").unwrap().as_i64(), None);
         assert_eq!(d.get("c").unwrap().as_i64(), Some(1000));

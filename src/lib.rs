@@ -6,6 +6,7 @@
 //! - [`client`]: the blocking HTTP client and the wait loop.
 //! - `ffi`: the thin `extern "C"` layer over them (see `include/psjob.h`).
 
+pub mod client;
 pub mod error;
 pub mod json;
 pub mod model;

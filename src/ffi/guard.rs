@@ -28,7 +28,13 @@ pub(crate) fn set_last_error(e: &Error) {
     let line: String = e
         .message
         .chars()
-        .map(|c| if c == '\0' || c == '\n' || c == '\r' { ' ' } else { c })
+        .map(|c| {
+            if c == '\0' || c == '\n' || c == '\r' {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect();
     let message = CString::new(line).unwrap_or_default();
     let _ = LAST_ERROR.try_with(|last| {
@@ -46,7 +52,9 @@ pub(crate) fn last_error_ptr() -> *const c_char {
 }
 
 pub(crate) fn last_http_status() -> i32 {
-    LAST_ERROR.try_with(|last| last.borrow().http_status).unwrap_or(0)
+    LAST_ERROR
+        .try_with(|last| last.borrow().http_status)
+        .unwrap_or(0)
 }
 
 fn panic_error(payload: Box<dyn std::any::Any + Send>) -> Error {
@@ -178,8 +186,12 @@ pub(crate) unsafe fn try_str<'a>(p: *const c_char, name: &str) -> Result<&'a str
         return Err(null_error(name));
     }
     let bytes = unsafe { CStr::from_ptr(p) }.to_bytes();
-    std::str::from_utf8(bytes)
-        .map_err(|e| Error::invalid(format!("{name} is not valid UTF-8 (at byte {})", e.valid_up_to())))
+    std::str::from_utf8(bytes).map_err(|e| {
+        Error::invalid(format!(
+            "{name} is not valid UTF-8 (at byte {})",
+            e.valid_up_to()
+        ))
+    })
 }
 
 /// Like [`try_str`], but NULL is `None`.

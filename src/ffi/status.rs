@@ -169,15 +169,22 @@ pub extern "C" fn psjob_status_self_href(s: *const psjob_status) -> *const c_cha
 /// FAILED or PARTIAL_SUCCESS). PSJOB_STATE_UNKNOWN for NULL.
 #[no_mangle]
 pub extern "C" fn psjob_status_state(s: *const psjob_status) -> psjob_state {
-    with(s, psjob_state::PSJOB_STATE_UNKNOWN, |s| s.job().state.into())
+    with(s, psjob_state::PSJOB_STATE_UNKNOWN, |s| {
+        s.job().state.into()
+    })
 }
 
 /// The raw body exactly as received (for a webhook, the whole event),
 /// NUL-terminated; its length in bytes is written to `*len` when `len` is not
 /// NULL. Owned by the status. NULL (and *len = 0) for a NULL status.
 #[no_mangle]
-pub unsafe extern "C" fn psjob_status_json(s: *const psjob_status, len: *mut usize) -> *const c_char {
-    let (text, n) = with(s, (ptr::null(), 0), |s| (s.body_c().as_ptr(), s.body().len()));
+pub unsafe extern "C" fn psjob_status_json(
+    s: *const psjob_status,
+    len: *mut usize,
+) -> *const c_char {
+    let (text, n) = with(s, (ptr::null(), 0), |s| {
+        (s.body_c().as_ptr(), s.body().len())
+    });
     // SAFETY: `len` is NULL or writable.
     unsafe { write_out(len, n) };
     text
@@ -246,7 +253,10 @@ pub extern "C" fn psjob_output_rendition_count(o: *const psjob_output) -> usize 
 
 /// The `i`th rendition, borrowed from the status; NULL if out of range.
 #[no_mangle]
-pub extern "C" fn psjob_output_rendition(o: *const psjob_output, i: usize) -> *const psjob_rendition {
+pub extern "C" fn psjob_output_rendition(
+    o: *const psjob_output,
+    i: usize,
+) -> *const psjob_rendition {
     with(o, ptr::null(), |o| nth(&o.renditions, i))
 }
 
@@ -321,15 +331,25 @@ pub extern "C" fn psjob_job_error_detail_count(e: *const psjob_job_error) -> usi
 /// The name of the `i`th detail (the offending parameter), NULL if absent or
 /// out of range. Owned by the status.
 #[no_mangle]
-pub extern "C" fn psjob_job_error_detail_name(e: *const psjob_job_error, i: usize) -> *const c_char {
-    with(e, ptr::null(), |e| e.details.get(i).map_or(ptr::null(), |d| c_ptr(&d.name)))
+pub extern "C" fn psjob_job_error_detail_name(
+    e: *const psjob_job_error,
+    i: usize,
+) -> *const c_char {
+    with(e, ptr::null(), |e| {
+        e.details.get(i).map_or(ptr::null(), |d| c_ptr(&d.name))
+    })
 }
 
 /// The reason of the `i`th detail, NULL if absent or out of range. Owned by
 /// the status.
 #[no_mangle]
-pub extern "C" fn psjob_job_error_detail_reason(e: *const psjob_job_error, i: usize) -> *const c_char {
-    with(e, ptr::null(), |e| e.details.get(i).map_or(ptr::null(), |d| c_ptr(&d.reason)))
+pub extern "C" fn psjob_job_error_detail_reason(
+    e: *const psjob_job_error,
+    i: usize,
+) -> *const c_char {
+    with(e, ptr::null(), |e| {
+        e.details.get(i).map_or(ptr::null(), |d| c_ptr(&d.reason))
+    })
 }
 
 /// Shared body of the pointer accessors: resolves `pointer`, converts with

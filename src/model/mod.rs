@@ -182,7 +182,8 @@ impl Status {
 
     pub fn get_f64(&self, pointer: &str) -> Result<f64> {
         let node = self.pointer(pointer)?;
-        node.as_f64().ok_or_else(|| wrong_type(pointer, node, "a number"))
+        node.as_f64()
+            .ok_or_else(|| wrong_type(pointer, node, "a number"))
     }
 
     pub fn get_bool(&self, pointer: &str) -> Result<bool> {

@@ -255,7 +255,10 @@ lenient_struct!(
     }
 );
 
-lenient_struct!(Detail { name: Text = "name", reason: Text = "reason" });
+lenient_struct!(Detail {
+    name: Text = "name",
+    reason: Text = "reason"
+});
 
 lenient_struct!(V2Result { outputs: List<V2Output> = "outputs" });
 

@@ -28,9 +28,14 @@ impl Shape {
     pub(super) fn recognise(doc: &Doc) -> Shape {
         if let Some(outputs) = &doc.outputs {
             let elements = || outputs.0.iter().flatten();
-            let lightroom = elements().any(|o| o.links.as_ref().is_some_and(|l| l.self_link.is_some()))
+            let lightroom = elements()
+                .any(|o| o.links.as_ref().is_some_and(|l| l.self_link.is_some()))
                 && !elements().any(|o| o.links.as_ref().is_some_and(|l| l.renditions.is_some()));
-            return if lightroom { Shape::Lightroom } else { Shape::PsdService };
+            return if lightroom {
+                Shape::Lightroom
+            } else {
+                Shape::PsdService
+            };
         }
         if doc.status.is_none() {
             return Shape::Submit;
@@ -64,7 +69,10 @@ pub(super) fn fold(doc: Doc, shape: Shape, tree: Option<&Node>) -> Job {
         .or_else(|| doc.status_url.clone());
     let job_id = text(doc.job_id.clone());
     let self_href = text(self_href);
-    let job_status = doc.status.as_ref().map(|s| State::from_status(&s.0.to_string_lossy()));
+    let job_status = doc
+        .status
+        .as_ref()
+        .map(|s| State::from_status(&s.0.to_string_lossy()));
 
     let outputs = match shape {
         Shape::PsdService | Shape::Lightroom => outputs_list(doc),
@@ -83,9 +91,9 @@ pub(super) fn fold(doc: Doc, shape: Shape, tree: Option<&Node>) -> Job {
 }
 
 fn state_of(status: &Option<Text>) -> State {
-    status
-        .as_ref()
-        .map_or(State::Unknown, |s| State::from_status(&s.0.to_string_lossy()))
+    status.as_ref().map_or(State::Unknown, |s| {
+        State::from_status(&s.0.to_string_lossy())
+    })
 }
 
 fn outputs_list(doc: Doc) -> Vec<Output> {
@@ -145,7 +153,11 @@ fn rendition(r: raw::Rendition) -> Rendition {
 fn job_error(e: raw::Error) -> JobError {
     // Legacy form: `{code, error: {type, title}}`.
     let nested = e.nested.map(|n| *n).unwrap_or_default();
-    let details = e.details.or(nested.details).map(|d| d.0).unwrap_or_default();
+    let details = e
+        .details
+        .or(nested.details)
+        .map(|d| d.0)
+        .unwrap_or_default();
     JobError {
         code: e.code.or(nested.code).map(|c| c.0),
         error_type: text(e.error_type.or(nested.error_type)),
@@ -186,7 +198,9 @@ fn v2_output(doc: Doc) -> Output {
         created: text(doc.created_time.or(doc.created)),
         modified: text(doc.modified_time.or(doc.modified)),
         renditions,
-        errors: errors_of(doc.error_details).chain(errors_of(doc.errors)).collect(),
+        errors: errors_of(doc.error_details)
+            .chain(errors_of(doc.errors))
+            .collect(),
         input: text(doc.input),
     }
 }
@@ -199,7 +213,9 @@ fn sensei_output(doc: Doc) -> Output {
         created: text(doc.created.or(doc.created_time)),
         modified: text(doc.modified.or(doc.modified_time)),
         renditions: doc.output.map(rendition).into_iter().collect(),
-        errors: errors_of(doc.errors).chain(errors_of(doc.error_details)).collect(),
+        errors: errors_of(doc.errors)
+            .chain(errors_of(doc.error_details))
+            .collect(),
     }
 }
 
@@ -236,7 +252,10 @@ fn collect_destinations(node: &Node, out: &mut Vec<Rendition>) {
                 if let Some(href) = url.as_c_str() {
                     out.push(Rendition {
                         href: Some(href.to_owned()),
-                        media_type: node.get("mediaType").and_then(Node::as_c_str).map(ToOwned::to_owned),
+                        media_type: node
+                            .get("mediaType")
+                            .and_then(Node::as_c_str)
+                            .map(ToOwned::to_owned),
                         ..Rendition::default()
                     });
                 }
@@ -247,7 +266,9 @@ fn collect_destinations(node: &Node, out: &mut Vec<Rendition>) {
                 }
             }
         }
-        Node::Array(items) => items.iter().for_each(|item| collect_destinations(item, out)),
+        Node::Array(items) => items
+            .iter()
+            .for_each(|item| collect_destinations(item, out)),
         _ => {}
     }
 }

@@ -49,7 +49,9 @@ impl State {
     }
 
     pub fn from_i32(n: i32) -> Option<State> {
-        usize::try_from(n).ok().and_then(|i| State::ALL.get(i).copied())
+        usize::try_from(n)
+            .ok()
+            .and_then(|i| State::ALL.get(i).copied())
     }
 
     pub fn name(self) -> &'static str {
@@ -66,7 +68,10 @@ impl State {
     }
 
     pub fn is_terminal(self) -> bool {
-        matches!(self, State::Succeeded | State::Failed | State::PartialSuccess)
+        matches!(
+            self,
+            State::Succeeded | State::Failed | State::PartialSuccess
+        )
     }
 
     /// Order of progress among non-terminal states; UNKNOWN counts as RUNNING.
@@ -93,7 +98,11 @@ impl State {
                 all_failed &= state == State::Failed;
             } else {
                 // UNKNOWN folds as RUNNING: the job is not known to be done.
-                let state = if state == State::Unknown { State::Running } else { state };
+                let state = if state == State::Unknown {
+                    State::Running
+                } else {
+                    state
+                };
                 if least_running.is_none_or(|least| state.progress() < least.progress()) {
                     least_running = Some(state);
                 }

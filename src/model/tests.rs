@@ -16,7 +16,9 @@ fn v1_psd_service_renditions_and_errors() {
     assert_eq!(st.shape(), Shape::PsdService);
     let job = st.job();
     assert_eq!(s(&job.job_id), Some("f54e0fcb-1111-2222-3333-de0d17dc2b67"));
-    assert!(s(&job.self_href).unwrap().ends_with("/status/f54e0fcb-1111-2222-3333-de0d17dc2b67"));
+    assert!(s(&job.self_href)
+        .unwrap()
+        .ends_with("/status/f54e0fcb-1111-2222-3333-de0d17dc2b67"));
     assert_eq!(job.state, State::Running, "one output still running");
     assert_eq!(job.outputs.len(), 3);
     let a = &job.outputs[0];
@@ -24,7 +26,10 @@ fn v1_psd_service_renditions_and_errors() {
     assert_eq!(s(&a.input), Some("https://in.example/a.psd"));
     assert_eq!(s(&a.created), Some("2018-01-04T12:57:15.12345:Z"));
     assert_eq!(a.renditions.len(), 2);
-    assert_eq!(s(&a.renditions[0].href), Some("https://out.example/a.jpg?sig=1"));
+    assert_eq!(
+        s(&a.renditions[0].href),
+        Some("https://out.example/a.jpg?sig=1")
+    );
     assert_eq!(a.renditions[0].width, Some(512));
     assert_eq!(s(&a.renditions[0].storage), Some("external"));
     assert_eq!(s(&a.renditions[1].media_type), Some("image/png"));
@@ -37,7 +42,10 @@ fn v1_psd_service_renditions_and_errors() {
     assert_eq!(s(&e.error_type), Some("InputValidationError"));
     assert_eq!(s(&e.title), Some("request has invalid parameters"));
     assert_eq!(s(&e.details[0].name), Some("outputs[0].storage"));
-    assert_eq!(s(&e.details[0].reason), Some("should be one of external, azure, dropbox"));
+    assert_eq!(
+        s(&e.details[0].reason),
+        Some("should be one of external, azure, dropbox")
+    );
 }
 
 #[test]
@@ -48,7 +56,11 @@ fn v1_variants_error_forms_and_string_widths() {
     assert_eq!(job.state, State::PartialSuccess);
     let e0 = &job.outputs[0].errors[0];
     assert_eq!(s(&e0.code), Some("404"), "numeric code as text");
-    assert_eq!(e0.details.len(), 1, "errorDetails read, <errorDetails> ignored");
+    assert_eq!(
+        e0.details.len(),
+        1,
+        "errorDetails read, <errorDetails> ignored"
+    );
     assert_eq!(s(&e0.details[0].name), Some("input"));
     let e1 = &job.outputs[1].errors[0];
     assert_eq!(s(&e1.title), Some("bad contrast"), "singular error");
@@ -69,8 +81,15 @@ fn v1_document_manifest_keeps_layers_for_pointers() {
     let st = fixture!("v1_manifest.json");
     assert_eq!(st.job().state, State::Succeeded);
     assert!(st.job().outputs[0].renditions.is_empty());
-    assert_eq!(st.get_c_str("/outputs/0/layers/0/name").unwrap().to_str(), Ok("CompanyLogo"));
-    assert_eq!(st.get_i64("/outputs/0/layers/0/children/0/bounds/width").unwrap(), 10);
+    assert_eq!(
+        st.get_c_str("/outputs/0/layers/0/name").unwrap().to_str(),
+        Ok("CompanyLogo")
+    );
+    assert_eq!(
+        st.get_i64("/outputs/0/layers/0/children/0/bounds/width")
+            .unwrap(),
+        10
+    );
     assert_eq!(st.get_i64("/outputs/0/layers/1/id").unwrap(), -1);
     assert_eq!(st.get_len("/outputs/0/layers").unwrap(), 2);
     assert!(!st.get_bool("/outputs/0/layers/0/locked").unwrap());
@@ -86,7 +105,11 @@ fn lightroom_self_links_and_top_level_times() {
     let p = &job.outputs[0];
     assert_eq!(s(&p.renditions[0].href), Some("https://out.example/p.jpg"));
     assert_eq!(s(&p.renditions[0].storage), Some("external"));
-    assert_eq!(s(&p.created), Some("2019-02-01T10:00:00Z"), "top-level created");
+    assert_eq!(
+        s(&p.created),
+        Some("2019-02-01T10:00:00Z"),
+        "top-level created"
+    );
     assert_eq!(s(&p.modified), Some("2019-02-01T10:00:09Z"));
     let q = &job.outputs[1];
     assert_eq!(q.errors.len(), 1);
@@ -104,7 +127,10 @@ fn v2_running_is_one_output() {
     assert_eq!(job.outputs.len(), 1);
     assert_eq!(s(&job.outputs[0].status), Some("running"));
     assert_eq!(s(&job.outputs[0].created), Some("2025-01-15T10:30:00.000Z"));
-    assert_eq!(s(&job.outputs[0].modified), Some("2025-01-15T10:30:15.000Z"));
+    assert_eq!(
+        s(&job.outputs[0].modified),
+        Some("2025-01-15T10:30:15.000Z")
+    );
 }
 
 #[test]
@@ -120,7 +146,9 @@ fn v2_succeeded_results_and_embedded_content() {
     assert_eq!(s(&r[1].href), Some("https://out.example/2.png"));
     assert_eq!(r[2].href, None, "embedded result has no URL");
     assert_eq!(
-        st.get_json("/result/outputs/2/destination/content").unwrap().to_str(),
+        st.get_json("/result/outputs/2/destination/content")
+            .unwrap()
+            .to_str(),
         Ok(r#"{"layers":[{"name":"L1"}]}"#)
     );
 }
@@ -133,7 +161,10 @@ fn v2_failed_error_details() {
     let errors = &job.outputs[0].errors;
     assert_eq!(errors.len(), 2);
     assert_eq!(s(&errors[0].code), Some("400401"));
-    assert_eq!(s(&errors[0].title), Some("The value provided is not valid."));
+    assert_eq!(
+        s(&errors[0].title),
+        Some("The value provided is not valid.")
+    );
     assert_eq!(s(&errors[1].code), Some("500"));
 }
 
@@ -167,7 +198,11 @@ fn masking_results_in_document_order_outside_links() {
     let hrefs: Vec<_> = o.renditions.iter().map(|r| s(&r.href).unwrap()).collect();
     assert_eq!(
         hrefs,
-        ["https://out.example/person.png", "https://out.example/sky.png", "https://out.example/image.jpg"]
+        [
+            "https://out.example/person.png",
+            "https://out.example/sky.png",
+            "https://out.example/image.jpg"
+        ]
     );
     assert_eq!(s(&o.renditions[2].media_type), Some("image/jpeg"));
 
@@ -175,7 +210,10 @@ fn masking_results_in_document_order_outside_links() {
     let job = st.job();
     assert_eq!(job.state, State::Failed);
     assert_eq!(s(&job.outputs[0].errors[0].code), Some("processing_error"));
-    assert_eq!(s(&job.outputs[0].errors[0].title), Some("Unable to process the image"));
+    assert_eq!(
+        s(&job.outputs[0].errors[0].title),
+        Some("Unable to process the image")
+    );
 }
 
 #[test]
@@ -192,9 +230,14 @@ fn submit_responses_are_pending() {
     assert_eq!(st.shape(), Shape::Submit);
     assert_eq!(st.job().state, State::Pending);
     assert!(st.job().outputs.is_empty());
-    assert!(s(&st.job().self_href).unwrap().ends_with("de2415fb-82c6-47fc-b102-04ad651c5ed4"));
+    assert!(s(&st.job().self_href)
+        .unwrap()
+        .ends_with("de2415fb-82c6-47fc-b102-04ad651c5ed4"));
     let st = fixture!("submit_v2.json");
-    assert_eq!(s(&st.job().self_href), Some("https://photoshop-api.adobe.io/v2/status/8d25eb96"));
+    assert_eq!(
+        s(&st.job().self_href),
+        Some("https://photoshop-api.adobe.io/v2/status/8d25eb96")
+    );
     assert_eq!(s(&st.job().job_id), Some("8d25eb96"));
 }
 
@@ -206,7 +249,8 @@ fn empty_outputs_list_is_pending() {
 
 #[test]
 fn unknown_status_counts_as_running_and_keeps_raw() {
-    let st = Status::parse(br#"{"outputs":[{"status":"Teleporting"},{"status":"succeeded"}]}"#).unwrap();
+    let st =
+        Status::parse(br#"{"outputs":[{"status":"Teleporting"},{"status":"succeeded"}]}"#).unwrap();
     assert_eq!(st.job().state, State::Running);
     assert_eq!(st.job().outputs[0].state, State::Unknown);
     assert_eq!(s(&st.job().outputs[0].status), Some("Teleporting"));
@@ -244,12 +288,20 @@ fn wrong_types_read_as_absent() {
 
 #[test]
 fn nul_in_a_string_reads_as_absent() {
-    let st = Status::parse(br#"{"jobId":"a\u0000b","outputs":[{"input":"in\u0000","status":"succeeded"}]}"#).unwrap();
+    let st = Status::parse(
+        br#"{"jobId":"a\u0000b","outputs":[{"input":"in\u0000","status":"succeeded"}]}"#,
+    )
+    .unwrap();
     assert_eq!(st.job().job_id, None);
     assert_eq!(st.job().outputs[0].input, None);
     assert_eq!(st.job().state, State::Succeeded);
     assert_eq!(st.get_c_str("/jobId").unwrap_err().code, ErrorCode::NoValue);
-    assert!(st.get_json("/jobId").unwrap().to_str().unwrap().contains("\\u0000"));
+    assert!(st
+        .get_json("/jobId")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .contains("\\u0000"));
 }
 
 #[test]
@@ -284,13 +336,27 @@ fn bad_bodies_are_parse_errors() {
 #[test]
 fn deep_nesting_parses_to_the_limit_and_no_further() {
     let depth = 256;
-    let ok = format!("{{\"a\":{}{}}}", "[".repeat(depth - 1), "]".repeat(depth - 1));
+    let ok = format!(
+        "{{\"a\":{}{}}}",
+        "[".repeat(depth - 1),
+        "]".repeat(depth - 1)
+    );
     let st = Status::parse(ok.as_bytes()).unwrap();
     assert_eq!(st.get_len("/a").unwrap(), 1);
     let deep = format!("{{\"a\":{}", "[".repeat(10_000));
-    assert_eq!(Status::parse(deep.as_bytes()).unwrap_err().code, ErrorCode::Parse);
-    let deep = format!("{{\"a\":{}{}}}", "{\"b\":".repeat(10_000), "}".repeat(10_000));
-    assert_eq!(Status::parse(deep.as_bytes()).unwrap_err().code, ErrorCode::Parse);
+    assert_eq!(
+        Status::parse(deep.as_bytes()).unwrap_err().code,
+        ErrorCode::Parse
+    );
+    let deep = format!(
+        "{{\"a\":{}{}}}",
+        "{\"b\":".repeat(10_000),
+        "}".repeat(10_000)
+    );
+    assert_eq!(
+        Status::parse(deep.as_bytes()).unwrap_err().code,
+        ErrorCode::Parse
+    );
 }
 
 #[test]
@@ -310,8 +376,19 @@ fn pointer_errors() {
     let st = fixture!("v2_running.json");
     assert_eq!(st.get_c_str("/nope").unwrap_err().code, ErrorCode::NoValue);
     assert_eq!(st.get_i64("/status").unwrap_err().code, ErrorCode::NoValue);
-    assert_eq!(st.get_c_str("status").unwrap_err().code, ErrorCode::InvalidArgument);
-    assert_eq!(st.get_c_str("/a~9").unwrap_err().code, ErrorCode::InvalidArgument);
+    assert_eq!(
+        st.get_c_str("status").unwrap_err().code,
+        ErrorCode::InvalidArgument
+    );
+    assert_eq!(
+        st.get_c_str("/a~9").unwrap_err().code,
+        ErrorCode::InvalidArgument
+    );
     assert_eq!(st.get_len("").unwrap(), 4);
-    assert!(st.get_json("").unwrap().to_str().unwrap().starts_with("{\"jobId\":\"550e8400-e29b\""));
+    assert!(st
+        .get_json("")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .starts_with("{\"jobId\":\"550e8400-e29b\""));
 }
