@@ -1,0 +1,146 @@
+//! Builds the C test programs under tests/c against include/psjob.h and the
+//! real libpsjob.so, as C99 and as C++, and runs them against the mock
+//! service. Set PSJOB_TEST_WRAPPER (e.g. "valgrind --error-exitcode=1
+//! --leak-check=full") to run each program under a tool.
+
+mod mock;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A directory holding libpsjob.so and its SONAME link libpsjob.so.MAJOR,
+/// both pointing at the library cargo built for this test run.
+fn lib_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps/..");
+    let built = profile_dir.join("libpsjob.so");
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("c-lib");
+    std::fs::create_dir_all(&dir).unwrap();
+    let soname = format!("libpsjob.so.{}", env!("CARGO_PKG_VERSION_MAJOR"));
+    for name in ["libpsjob.so", soname.as_str()] {
+        let link = dir.join(name);
+        // Replace atomically: tests in parallel may do this at once.
+        let tmp = dir.join(format!("{name}.{}.tmp", std::process::id()));
+        let _ = std::fs::remove_file(&tmp);
+        std::os::unix::fs::symlink(&built, &tmp).unwrap();
+        std::fs::rename(&tmp, &link).unwrap();
+    }
+    dir
+}
+
+/// Compiles `tests/c/<name>.c`; `cxx` compiles the same source as C++.
+fn compile(name: &str, cxx: bool) -> PathBuf {
+    let src = root().join("tests/c").join(format!("{name}.c"));
+    let out_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("c-tests");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let bin = out_dir.join(if cxx {
+        format!("{name}-cxx")
+    } else {
+        name.to_owned()
+    });
+    let lib = lib_dir();
+    let mut cmd = Command::new(if cxx { "g++" } else { "gcc" });
+    if cxx {
+        cmd.args(["-x", "c++", "-std=c++17"]);
+    } else {
+        cmd.arg("-std=c99");
+    }
+    let extra = std::env::var("PSJOB_TEST_CFLAGS").unwrap_or_default();
+    cmd.args([
+        "-Wall",
+        "-Wextra",
+        "-Wpedantic",
+        "-Werror",
+        "-g",
+        "-D_POSIX_C_SOURCE=200809L",
+    ])
+    .args(extra.split_whitespace())
+    .arg("-I")
+    .arg(root().join("include"))
+    .arg("-I")
+    .arg(root().join("tests/c"))
+    .arg(&src);
+    if cxx {
+        cmd.args(["-x", "none"]);
+    }
+    cmd.arg("-L")
+        .arg(&lib)
+        .arg(format!("-Wl,-rpath,{}", lib.display()))
+        .args(["-lpsjob", "-lpthread", "-o"])
+        .arg(&bin);
+    let out = cmd.output().expect("run the C compiler");
+    assert!(
+        out.status.success(),
+        "compiling {} failed:\n{}",
+        src.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    bin
+}
+
+/// Runs a compiled test program against a fresh mock; returns its stdout.
+fn run(bin: &Path, env: &[(&str, &str)]) -> String {
+    let server = mock::MockServer::start();
+    let wrapper = std::env::var("PSJOB_TEST_WRAPPER").unwrap_or_default();
+    let mut words = wrapper.split_whitespace();
+    let mut cmd = match words.next() {
+        Some(tool) => {
+            let mut c = Command::new(tool);
+            c.args(words).arg(bin);
+            c
+        }
+        None => Command::new(bin),
+    };
+    cmd.env("PSJOB_MOCK_URL", server.base_url())
+        .env("PSJOB_FIXTURES", root().join("tests/fixtures"))
+        .env_remove("PSJOB_LOG")
+        .env_remove("HTTP_PROXY")
+        .env_remove("HTTPS_PROXY")
+        .env_remove("ALL_PROXY")
+        .env_remove("http_proxy")
+        .env_remove("https_proxy")
+        .env_remove("all_proxy");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run the test program");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    print!("{stdout}");
+    eprint!("{stderr}");
+    assert!(
+        out.status.success(),
+        "{} failed ({}):\n{stdout}\n{stderr}",
+        bin.display(),
+        out.status
+    );
+    assert!(
+        stdout.contains(" passed, 0 failed"),
+        "{} printed no summary",
+        bin.display()
+    );
+    server.shutdown();
+    stdout
+}
+
+fn c_and_cxx(name: &str) {
+    run(&compile(name, false), &[]);
+    // The C++ build checks the header's extern "C" guards; running it once
+    // more under a wrapper would only double the time.
+    let cxx = compile(name, true);
+    if std::env::var_os("PSJOB_TEST_WRAPPER").is_none() {
+        run(&cxx, &[]);
+    }
+}
+
+#[test]
+fn c_status() {
+    c_and_cxx("status_test");
+}
