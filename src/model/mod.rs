@@ -77,7 +77,10 @@ impl Status {
     /// Parses a status body. Fails with `Parse` when the body is not a JSON
     /// object (or nests deeper than [`json::MAX_DEPTH`]).
     pub fn parse(body: &[u8]) -> Result<Status> {
-        Status::parse_owned(body.to_vec(), 0)
+        // Room for the NUL up front, so it never reallocates the copy.
+        let mut owned = Vec::with_capacity(body.len() + 1);
+        owned.extend_from_slice(body);
+        Status::parse_owned(owned, 0)
     }
 
     /// Parses a body read from a response with the given HTTP status; takes
