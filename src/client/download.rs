@@ -251,16 +251,7 @@ impl Client {
             };
         }
         if !(200..300).contains(&status) {
-            let retry_after = resp
-                .headers()
-                .get("retry-after")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| super::retry::parse_retry_after(v, std::time::SystemTime::now()));
-            let body = http::read_error_body(&mut resp);
-            return Err(Failure {
-                error: http::status_error(status, &body, "GET", url),
-                retry_after,
-            });
+            return Err(http::response_failure(&mut resp, "GET", url));
         }
         let mut reader = resp.body_mut().with_config().limit(u64::MAX).reader();
         let mut buf = vec![0u8; 64 * 1024];

@@ -18,6 +18,8 @@ pub const ERROR_BODY_LIMIT: u64 = 64 * 1024;
 pub struct Failure {
     pub error: Error,
     pub retry_after: Option<Duration>,
+    /// A 401 from the API itself: a new token may mend it.
+    pub token_rejected: bool,
 }
 
 impl From<Error> for Failure {
@@ -25,7 +27,25 @@ impl From<Error> for Failure {
         Failure {
             error,
             retry_after: None,
+            token_rejected: false,
         }
+    }
+}
+
+/// The failure an API response with a non-success status stands for; reads
+/// (a bounded part of) its body for the message.
+pub fn response_failure(resp: &mut Response<Body>, what: &str, url: &str) -> Failure {
+    let status = resp.status().as_u16();
+    let retry_after = resp
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| super::retry::parse_retry_after(v, std::time::SystemTime::now()));
+    let body = read_error_body(resp);
+    Failure {
+        error: status_error(status, &body, what, url),
+        retry_after,
+        token_rejected: status == 401,
     }
 }
 

@@ -116,7 +116,8 @@ impl TokenCache {
         }
     }
 
-    /// One POST to IMS (with the client's retries for transient failures).
+    /// One POST to IMS. Transient failures are retried by the request that
+    /// needed the token, so the retries do not multiply.
     fn fetch(&self, client: &Client, limits: Limits) -> Result<(Secret, Duration), Failure> {
         let target = parse_url(&self.url)?;
         if !target.https && !is_loopback(&target.host) {
@@ -136,7 +137,7 @@ impl TokenCache {
             ("scope", &self.creds.scopes),
         ]);
         let url = self.url.as_str();
-        client.with_retries(url, limits, |_| {
+        let attempt = || -> Result<(Secret, Duration), Failure> {
             client
                 .logger
                 .log(DEBUG, || format!("POST {} (IMS token)", safe_url(url)));
@@ -170,7 +171,8 @@ impl TokenCache {
                 format!("fetched an IMS token valid for {} s", parsed.1.as_secs())
             });
             Ok(parsed)
-        })
+        };
+        attempt()
     }
 }
 

@@ -241,36 +241,26 @@ impl Client {
                 Ok(v) => return Ok(v),
                 Err(f) => f,
             };
-            let e = failure.error;
-            if e.code == ErrorCode::Unauthorized
-                && e.http_status == 401
-                && self.ims.is_some()
-                && !renewed
-            {
+            if failure.token_rejected && self.ims.is_some() && !renewed {
                 // One more try with a new token: the old one may have expired.
                 self.logger.log(INFO, || {
-                    format!("GET {}: HTTP 401, renewing the token once", safe_url(url))
+                    format!("{}: HTTP 401, renewing the token once", safe_url(url))
                 });
                 renewed = true;
                 fresh_token = true;
                 continue;
             }
             fresh_token = false;
+            let e = &failure.error;
             if !e.is_transient() || retry >= max_retries {
-                let e = if retry > 0 {
-                    Error {
-                        message: format!("{} (after {} attempts)", e.message, retry + 1),
-                        ..e
-                    }
-                } else {
-                    e
-                };
+                let mut failure = failure;
+                if retry > 0 {
+                    failure.error.message =
+                        format!("{} (after {} attempts)", failure.error.message, retry + 1);
+                }
                 self.logger
-                    .log(WARN, || format!("giving up: {}", e.message));
-                return Err(Failure {
-                    error: e,
-                    retry_after: failure.retry_after,
-                });
+                    .log(WARN, || format!("giving up: {}", failure.error.message));
+                return Err(failure);
             }
             let delay = retry::backoff(retry).max(failure.retry_after.unwrap_or_default());
             self.logger.log(INFO, || {
@@ -368,16 +358,7 @@ impl Client {
                 })
             });
         }
-        let retry_after = resp
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| retry::parse_retry_after(v, std::time::SystemTime::now()));
-        let body = http::read_error_body(&mut resp);
-        Err(Failure {
-            error: http::status_error(status, &body, "GET", url),
-            retry_after,
-        })
+        Err(http::response_failure(&mut resp, "GET", url))
     }
 
     /// Removes any credential a server echoed into a message.
