@@ -277,8 +277,8 @@ enum psjob_result psjob_client_download(struct psjob_client *client,
  * Polls a job until its state is terminal and writes that final status to
  * `*out` (freed by the caller), returning PSJOB_OK whether the job
  * succeeded, failed or partly succeeded: read psjob_status_state(). The
- * first poll is immediate; then it sleeps the interval (or what Retry-After
- * asks, if longer), growing x1.5 per poll up to the max interval. Transient
+ * first poll is immediate; then it sleeps the interval (or what a
+ * Retry-After on the last response asks, if longer), growing x1.5 per poll up to the max interval. Transient
  * failures (429, 5xx, transport, timeouts) do not end the wait. Fails with
  * PSJOB_ERR_DEADLINE when the options' timeout passes first,
  * PSJOB_ERR_CANCELLED when the cancel token is triggered or the progress
@@ -719,8 +719,8 @@ enum psjob_result psjob_wait_options_set_interval_ms(struct psjob_wait_options *
 
 /**
  * Sets the longest sleep between polls; the interval grows x1.5 per poll up
- * to it. Default 30000 ms. Below the first interval, the interval stays
- * fixed. 0 is PSJOB_ERR_INVALID_ARGUMENT.
+ * to it. Default 30000 ms. Below the first interval (0 included), the
+ * interval stays fixed at the first one.
  */
 enum psjob_result psjob_wait_options_set_max_interval_ms(struct psjob_wait_options *o,
                                                          uint32_t max_ms);

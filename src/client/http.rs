@@ -32,15 +32,19 @@ impl From<Error> for Failure {
     }
 }
 
+/// What the response's `Retry-After` asks for.
+pub fn retry_after(resp: &Response<Body>) -> Option<Duration> {
+    resp.headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| super::retry::parse_retry_after(v, std::time::SystemTime::now()))
+}
+
 /// The failure an API response with a non-success status stands for; reads
 /// (a bounded part of) its body for the message.
 pub fn response_failure(resp: &mut Response<Body>, what: &str, url: &str) -> Failure {
     let status = resp.status().as_u16();
-    let retry_after = resp
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| super::retry::parse_retry_after(v, std::time::SystemTime::now()));
+    let retry_after = retry_after(resp);
     let body = read_error_body(resp);
     Failure {
         error: status_error(status, &body, what, url),

@@ -349,14 +349,17 @@ impl Client {
             )
         });
         if (200..300).contains(&status) {
+            let retry_after = http::retry_after(&resp);
             let body = http::read_body(&mut resp, self.config.max_body_bytes, "GET", url)
                 .map_err(|e| deadline_if_cut(e, cut_by_deadline))?;
-            return Status::parse_owned(body, status).map_err(|e| {
-                Failure::from(Error {
-                    message: format!("{} (GET {}, HTTP {status})", e.message, safe_url(url)),
-                    ..e.with_http_status(status)
-                })
-            });
+            return Status::parse_owned(body, status)
+                .map(|s| s.with_retry_after(retry_after))
+                .map_err(|e| {
+                    Failure::from(Error {
+                        message: format!("{} (GET {}, HTTP {status})", e.message, safe_url(url)),
+                        ..e.with_http_status(status)
+                    })
+                });
         }
         Err(http::response_failure(&mut resp, "GET", url))
     }

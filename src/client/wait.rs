@@ -45,11 +45,8 @@ impl WaitOptions {
         Ok(())
     }
 
-    /// Below the first interval, the interval stays fixed.
+    /// Below the first interval (0 included), the interval stays fixed.
     pub fn set_max_interval_ms(&mut self, ms: u32) -> Result<()> {
-        if ms == 0 {
-            return Err(Error::invalid("max wait interval must be more than 0 ms"));
-        }
         self.max_interval = Duration::from_millis(ms.into());
         Ok(())
     }
@@ -144,7 +141,8 @@ impl Client {
                             polls,
                         ));
                     }
-                    interval
+                    // A status may ask for a slower pace, as a 429 does.
+                    interval.max(status.retry_after().unwrap_or_default())
                 }
                 Err(f) if f.error.is_transient() => {
                     self.logger.log(INFO, || {

@@ -75,8 +75,8 @@ pub unsafe extern "C" fn psjob_wait_options_set_interval_ms(
 }
 
 /// Sets the longest sleep between polls; the interval grows x1.5 per poll up
-/// to it. Default 30000 ms. Below the first interval, the interval stays
-/// fixed. 0 is PSJOB_ERR_INVALID_ARGUMENT.
+/// to it. Default 30000 ms. Below the first interval (0 included), the
+/// interval stays fixed at the first one.
 #[no_mangle]
 pub unsafe extern "C" fn psjob_wait_options_set_max_interval_ms(
     o: *mut psjob_wait_options,

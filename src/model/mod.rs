@@ -23,6 +23,8 @@ pub struct Status {
     /// The body as received, followed by one NUL.
     body: Box<[u8]>,
     http_status: u16,
+    /// What the response's `Retry-After` asked for, if anything.
+    retry_after: Option<std::time::Duration>,
     shape: Shape,
     /// Pointer to the status inside the body (`/event/body` for a webhook).
     root: &'static str,
@@ -120,6 +122,7 @@ impl Status {
         Ok(Status {
             body: body.into_boxed_slice(),
             http_status,
+            retry_after: None,
             shape,
             root,
             job,
@@ -138,6 +141,16 @@ impl Status {
 
     pub fn http_status(&self) -> u16 {
         self.http_status
+    }
+
+    /// The wait honours a `Retry-After` that came with a status.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        self.retry_after
+    }
+
+    pub fn with_retry_after(mut self, d: Option<std::time::Duration>) -> Status {
+        self.retry_after = d;
+        self
     }
 
     /// The body as received (without the trailing NUL).
