@@ -136,8 +136,9 @@ pub unsafe extern "C" fn psjob_client_download(
 /// `*out` (freed by the caller), returning PSJOB_OK whether the job
 /// succeeded, failed or partly succeeded: read psjob_status_state(). The
 /// first poll is immediate; then it sleeps the interval (or what a
-/// Retry-After on the last response asks, if longer), growing x1.5 per poll up to the max interval. Transient
-/// failures (429, 5xx, transport, timeouts) do not end the wait. Fails with
+/// Retry-After on the last response asks, if longer), growing x1.5 per poll
+/// up to the max interval. Transient failures (429, 5xx, transport,
+/// timeouts) do not end the wait. Fails with
 /// PSJOB_ERR_DEADLINE when the options' timeout passes first,
 /// PSJOB_ERR_CANCELLED when the cancel token is triggered or the progress
 /// callback returns non-zero for a status that is not terminal (both take
