@@ -416,10 +416,10 @@ enum psjob_result psjob_config_set_ca_file(struct psjob_config *c, const char *p
 enum psjob_result psjob_config_set_proxy(struct psjob_config *c, const char *url);
 
 /**
- * Sends log lines of level <= `max_level` (1 error .. 4 debug) to `fn`, with
+ * Sends log lines of level <= `max_level` (1 error .. 4 debug) to `log_fn`, with
  * `user_data` passed through: every request and response line (method, URL
  * without its query, status, timing) and every retry decision. Credentials
- * never appear. `fn` NULL removes the callback. Default: no callback; then
+ * never appear. `log_fn` NULL removes the callback. Default: no callback; then
  * PSJOB_LOG=error|warn|info|debug in the environment logs to stderr.
  * `max_level` outside 0..4 is PSJOB_ERR_INVALID_ARGUMENT.
  */
@@ -742,7 +742,7 @@ enum psjob_result psjob_wait_options_set_cancel(struct psjob_wait_options *o,
 
 /**
  * Sets the progress callback and its user data (passed through untouched);
- * `fn` NULL clears it.
+ * `progress_fn` NULL clears it.
  */
 enum psjob_result psjob_wait_options_set_progress(struct psjob_wait_options *o,
                                                   psjob_progress_fn progress_fn,

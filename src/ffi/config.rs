@@ -240,10 +240,10 @@ pub unsafe extern "C" fn psjob_config_set_proxy(
     })
 }
 
-/// Sends log lines of level <= `max_level` (1 error .. 4 debug) to `fn`, with
+/// Sends log lines of level <= `max_level` (1 error .. 4 debug) to `log_fn`, with
 /// `user_data` passed through: every request and response line (method, URL
 /// without its query, status, timing) and every retry decision. Credentials
-/// never appear. `fn` NULL removes the callback. Default: no callback; then
+/// never appear. `log_fn` NULL removes the callback. Default: no callback; then
 /// PSJOB_LOG=error|warn|info|debug in the environment logs to stderr.
 /// `max_level` outside 0..4 is PSJOB_ERR_INVALID_ARGUMENT.
 #[no_mangle]

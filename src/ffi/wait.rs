@@ -111,7 +111,7 @@ pub unsafe extern "C" fn psjob_wait_options_set_cancel(
 }
 
 /// Sets the progress callback and its user data (passed through untouched);
-/// `fn` NULL clears it.
+/// `progress_fn` NULL clears it.
 #[no_mangle]
 pub unsafe extern "C" fn psjob_wait_options_set_progress(
     o: *mut psjob_wait_options,
