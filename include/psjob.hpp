@@ -484,7 +484,7 @@ inline void log_trampoline(int32_t level, const char *message, void *user_data) 
 class Config {
  public:
   /** The defaults; throws std::bad_alloc if memory ran out. */
-  Config() : c_(psjob_config_new()) {
+  Config() : c_(psjob_config_new()), log_() {
     if (c_ == nullptr) throw std::bad_alloc();
   }
   ~Config() { psjob_config_free(c_); }
@@ -649,7 +649,7 @@ inline int32_t progress_trampoline(const psjob_status *status, void *user_data) 
 /** Wait settings (owning, move-only). Setters return *this for chaining. */
 class WaitOptions {
  public:
-  WaitOptions() : o_(psjob_wait_options_new()) {
+  WaitOptions() : o_(psjob_wait_options_new()), progress_() {
     if (o_ == nullptr) throw std::bad_alloc();
   }
   ~WaitOptions() { psjob_wait_options_free(o_); }
@@ -726,7 +726,7 @@ class WaitOptions {
 class Client {
  public:
   /** A client with all defaults. */
-  Client() {
+  Client() : log_() {
     psjob_client *out = nullptr;
     detail::check(psjob_client_new(nullptr, &out));
     c_ = out;
