@@ -7,8 +7,8 @@
 // optionally PSJOB_STATUS_BASE_URL (where a bare job id is resolved, and a
 // host trusted with the credentials), PSJOB_INTERVAL_MS (first poll interval,
 // default 2000), PSJOB_TIMEOUT_MS (deadline, default 900000).
-// Exit status: 0 the job succeeded, 1 it failed or partly failed, 2 the
-// wait itself failed (the error is printed), 3 usage.
+// Exit status, as psjob_wait's: 0 the job succeeded, 2 it failed or partly
+// failed, 1 the wait itself failed (the error is printed) or bad usage.
 #include <psjob.hpp>
 
 #include <cstdio>
@@ -35,7 +35,7 @@ std::string_view or_dash(std::optional<std::string_view> s) { return s.value_or(
 int main(int argc, char **argv) {
   if (argc != 2) {
     std::cerr << "usage: " << argv[0] << " <status URL or job id>\n";
-    return 3;
+    return 1;
   }
   try {
     psjob::Config config;
@@ -79,10 +79,10 @@ int main(int argc, char **argv) {
         }
       }
     }
-    return status.state() == PSJOB_STATE_SUCCEEDED ? 0 : 1;
+    return status.state() == PSJOB_STATE_SUCCEEDED ? 0 : 2;
   } catch (const psjob::Error &e) {
     std::cerr << "error: " << e.code_name() << " (HTTP " << e.http_status() << "): " << e.what()
               << '\n';
-    return 2;
+    return 1;
   }
 }

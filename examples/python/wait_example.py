@@ -13,7 +13,8 @@ Environment: PSJOB_TOKEN, PSJOB_API_KEY, and optionally PSJOB_STATUS_BASE_URL
 (where a bare job id is resolved; its host is trusted with the credentials),
 PSJOB_INTERVAL_MS (default 2000), PSJOB_TIMEOUT_MS (default 900000) and
 PSJOB_LIB (the library). Ctrl-C cancels the wait.
-Exit status: 0 succeeded, 1 failed or partly failed, 2 the wait failed, 3 usage.
+Exit status, as psjob_wait's: 0 succeeded, 2 failed or partly failed, 1 the
+wait failed or bad usage.
 """
 
 import os
@@ -29,7 +30,7 @@ import psjob  # noqa: E402
 def main(argv):
     if len(argv) != 2:
         print("usage: %s <status URL or job id>" % argv[0], file=sys.stderr)
-        return 3
+        return 1
     settings = dict(
         token=os.environ.get("PSJOB_TOKEN", ""),
         api_key=os.environ.get("PSJOB_API_KEY", ""),
@@ -71,7 +72,7 @@ def main(argv):
     if "error" in result:
         e = result["error"]
         print("error: %s (HTTP %d): %s" % (e.code_name, e.http_status, e.message), file=sys.stderr)
-        return 2
+        return 1
     with result["status"] as status:
         print("job %s: %s" % (status.job_id or "-", status.state_name))
         for i, output in enumerate(status.outputs):
@@ -83,7 +84,7 @@ def main(argv):
                 print("  error %s %s: %s" % (e.code or "-", e.type or "-", e.title or "-"))
                 for name, reason in e.details:
                     print("    %s: %s" % (name or "-", reason or "-"))
-        return 0 if status.state == psjob.State.SUCCEEDED else 1
+        return 0 if status.state == psjob.State.SUCCEEDED else 2
 
 
 if __name__ == "__main__":
