@@ -89,12 +89,7 @@ fn ca_file_errors() {
 }
 
 fn mock_config(server: &mock::MockServer) -> Config {
-    let mut c = Config::default();
-    c.set_token(mock::TOKEN).unwrap();
-    c.set_api_key(mock::API_KEY).unwrap();
-    c.set_status_base_url(&format!("{}/v2/status/", server.base_url()))
-        .unwrap();
-    c
+    support::mock_config(&server.base_url())
 }
 
 #[test]

@@ -8,12 +8,7 @@ use psjob::client::{Client, Config};
 use support::ConnectProxy;
 
 fn config(server: &mock::MockServer) -> Config {
-    let mut c = Config::default();
-    c.set_token(mock::TOKEN).unwrap();
-    c.set_api_key(mock::API_KEY).unwrap();
-    c.set_status_base_url(&format!("{}/v2/status/", server.base_url()))
-        .unwrap();
-    c
+    support::mock_config(&server.base_url())
 }
 
 #[test]

@@ -204,20 +204,7 @@ impl Client {
         creds: &Credentials,
         out: &mut File,
     ) -> std::result::Result<Step, Failure> {
-        let mut req = self
-            .agent
-            .get(url)
-            .header("User-Agent", &self.config.user_agent)
-            .header("Accept", "*/*");
-        if let Some(t) = &creds.token {
-            req = req.header("Authorization", &format!("Bearer {}", t.expose()));
-        }
-        if let Some(k) = &creds.api_key {
-            req = req.header("x-api-key", k.expose());
-        }
-        if let Some(o) = &creds.org_id {
-            req = req.header("x-gw-ims-org-id", o.expose());
-        }
+        let req = self.get_with(url, "*/*", creds);
         // A big file may take long: bound each read instead of the whole body.
         let req = req
             .config()

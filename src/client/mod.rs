@@ -298,18 +298,17 @@ impl Client {
         })
     }
 
-    /// One GET of a status URL.
-    fn fetch_status(
+    /// A GET with the user agent and these credentials.
+    fn get_with(
         &self,
         url: &str,
-        target: &Target,
+        accept: &str,
         creds: &Credentials,
-        limits: Limits,
-    ) -> std::result::Result<Status, Failure> {
+    ) -> ureq::RequestBuilder<ureq::typestate::WithoutBody> {
         let mut req = self
             .agent
             .get(url)
-            .header("Accept", "application/json")
+            .header("Accept", accept)
             .header("User-Agent", &self.config.user_agent);
         if let Some(t) = &creds.token {
             req = req.header("Authorization", &format!("Bearer {}", t.expose()));
@@ -320,6 +319,18 @@ impl Client {
         if let Some(o) = &creds.org_id {
             req = req.header("x-gw-ims-org-id", o.expose());
         }
+        req
+    }
+
+    /// One GET of a status URL.
+    fn fetch_status(
+        &self,
+        url: &str,
+        target: &Target,
+        creds: &Credentials,
+        limits: Limits,
+    ) -> std::result::Result<Status, Failure> {
+        let req = self.get_with(url, "application/json", creds);
         let (timeout, cut_by_deadline) = limits.request_timeout(self.config.timeout);
         let req = req
             .config()

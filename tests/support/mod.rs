@@ -9,6 +9,16 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
+/// A config for the mock at `base_url`, with its credentials.
+pub fn mock_config(base_url: &str) -> psjob::client::Config {
+    let mut c = psjob::client::Config::default();
+    c.set_token("mock-token").unwrap();
+    c.set_api_key("mock-key").unwrap();
+    c.set_status_base_url(&format!("{base_url}/v2/status/"))
+        .unwrap();
+    c
+}
+
 /// A CA and a server certificate for localhost / 127.0.0.1 signed by it.
 pub struct TestPki {
     pub ca_pem: String,
