@@ -7,48 +7,16 @@
 //! C++ test program under a tool (valgrind, ...); PSJOB_TEST_CXXFLAGS adds
 //! compiler flags (e.g. -fsanitize=address,undefined).
 
+mod common;
 mod mock;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use common::{lib_dir, root};
 
 fn tmp() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-}
-
-/// A directory holding libpsjob.so and its SONAME link libpsjob.so.MAJOR,
-/// both pointing at the library cargo built for this test run (the approach
-/// of tests/c_api.rs, in a directory of its own). Made once per process: the
-/// tests of this file run in parallel threads.
-fn lib_dir() -> PathBuf {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let exe = std::env::current_exe().expect("test executable path");
-        let profile_dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("target/<profile>/deps/..");
-        let built = profile_dir.join("libpsjob.so");
-        assert!(built.exists(), "{} was not built", built.display());
-        let dir = tmp().join("bindings-lib");
-        std::fs::create_dir_all(&dir).unwrap();
-        let soname = format!("libpsjob.so.{}", env!("CARGO_PKG_VERSION_MAJOR"));
-        for name in ["libpsjob.so", soname.as_str()] {
-            let link = dir.join(name);
-            // Replace atomically, in case another process does this at once.
-            let tmp = dir.join(format!("{name}.{}.tmp", std::process::id()));
-            let _ = std::fs::remove_file(&tmp);
-            std::os::unix::fs::symlink(&built, &tmp).unwrap();
-            std::fs::rename(&tmp, &link).unwrap();
-        }
-        dir
-    })
-    .clone()
 }
 
 /// Prints a notice the test harness does not capture.
@@ -130,7 +98,7 @@ fn compile_cpp(src: &Path, bin_name: &str) -> PathBuf {
     .arg(root().join("include"))
     .arg(src)
     .arg("-L")
-    .arg(&lib)
+    .arg(lib)
     .arg(format!("-Wl,-rpath,{}", lib.display()))
     .args(["-lpsjob", "-pthread", "-o"])
     .arg(&bin);

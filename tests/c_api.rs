@@ -3,37 +3,13 @@
 //! service. Set PSJOB_TEST_WRAPPER (e.g. "valgrind --error-exitcode=1
 //! --leak-check=full") to run each program under a tool.
 
+mod common;
 mod mock;
 
 use std::path::{Path, PathBuf};
+
+use common::{lib_dir, root};
 use std::process::Command;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A directory holding libpsjob.so and its SONAME link libpsjob.so.MAJOR,
-/// both pointing at the library cargo built for this test run.
-fn lib_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/deps/..");
-    let built = profile_dir.join("libpsjob.so");
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("c-lib");
-    std::fs::create_dir_all(&dir).unwrap();
-    let soname = format!("libpsjob.so.{}", env!("CARGO_PKG_VERSION_MAJOR"));
-    for name in ["libpsjob.so", soname.as_str()] {
-        let link = dir.join(name);
-        // Replace atomically: tests in parallel may do this at once.
-        let tmp = dir.join(format!("{name}.{}.tmp", std::process::id()));
-        let _ = std::fs::remove_file(&tmp);
-        std::os::unix::fs::symlink(&built, &tmp).unwrap();
-        std::fs::rename(&tmp, &link).unwrap();
-    }
-    dir
-}
 
 /// Compiles `tests/c/<name>.c`; `cxx` compiles the same source as C++.
 fn compile(name: &str, cxx: bool) -> PathBuf {
@@ -71,7 +47,7 @@ fn compile(name: &str, cxx: bool) -> PathBuf {
         cmd.args(["-x", "none"]);
     }
     cmd.arg("-L")
-        .arg(&lib)
+        .arg(lib)
         .arg(format!("-Wl,-rpath,{}", lib.display()))
         .args(["-lpsjob", "-lpthread", "-o"])
         .arg(&bin);
@@ -131,10 +107,13 @@ fn run(bin: &Path, env: &[(&str, &str)]) -> String {
 }
 
 fn c_and_cxx(name: &str) {
-    run(&compile(name, false), &[]);
+    // Both builds first, so a C++-only compile error shows even when the C
+    // program's checks fail.
+    let c = compile(name, false);
+    let cxx = compile(name, true);
+    run(&c, &[]);
     // The C++ build checks the header's extern "C" guards; running it once
     // more under a wrapper would only double the time.
-    let cxx = compile(name, true);
     if std::env::var_os("PSJOB_TEST_WRAPPER").is_none() {
         run(&cxx, &[]);
     }
@@ -143,4 +122,29 @@ fn c_and_cxx(name: &str) {
 #[test]
 fn c_status() {
     c_and_cxx("status_test");
+}
+
+#[test]
+fn c_client() {
+    c_and_cxx("client_test");
+}
+
+#[test]
+fn c_wait() {
+    c_and_cxx("wait_test");
+}
+
+#[test]
+fn c_download() {
+    c_and_cxx("download_test");
+}
+
+#[test]
+fn c_threads() {
+    c_and_cxx("threads_test");
+}
+
+#[test]
+fn c_ims() {
+    c_and_cxx("ims_test");
 }

@@ -8,6 +8,9 @@
 //! The pkg-config part is skipped (with a notice) when pkg-config is
 //! missing, the CMake part when cmake is missing.
 
+mod common;
+
+use common::root;
 use std::ffi::OsStr;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -17,29 +20,8 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 const MAJOR: &str = env!("CARGO_PKG_VERSION_MAJOR");
 const MINOR: &str = env!("CARGO_PKG_VERSION_MINOR");
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// target/<profile>: where cargo put libpsjob.so and libpsjob.a.
 fn build_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/deps/..")
-        .to_path_buf();
-    assert!(
-        dir.join("libpsjob.so").exists(),
-        "{} has no libpsjob.so",
-        dir.display()
-    );
-    assert!(
-        dir.join("libpsjob.a").exists(),
-        "{} has no libpsjob.a",
-        dir.display()
-    );
-    dir
+    common::built_dir()
 }
 
 /// A fresh, empty scratch directory for one test.

@@ -51,7 +51,31 @@ pub fn parse_url(url: &str) -> Result<Target> {
         .trim_start_matches('[')
         .trim_end_matches(']')
         .to_ascii_lowercase();
-    let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
+    // The http crate reads an unusable port as none at all, which would
+    // send the request to the default port: read it from the authority.
+    let authority = uri.authority().map_or("", |a| a.as_str());
+    let after_host = match authority.rfind(']') {
+        Some(end) => &authority[end + 1..],
+        None => authority.rfind(':').map_or("", |i| &authority[i..]),
+    };
+    let port = match after_host.strip_prefix(':').filter(|p| !p.is_empty()) {
+        None => {
+            if https {
+                443
+            } else {
+                80
+            }
+        }
+        Some(p) => match p.parse::<u16>() {
+            Ok(n) if n > 0 && p.bytes().all(|b| b.is_ascii_digit()) => n,
+            _ => {
+                return Err(Error::invalid(format!(
+                    "URL {:?} has an invalid port {p:?}",
+                    safe_url(url)
+                )))
+            }
+        },
+    };
     Ok(Target { https, host, port })
 }
 
@@ -227,6 +251,9 @@ mod tests {
         let t = parse_url("http://[::1]:8080/").unwrap();
         assert_eq!((t.host.as_str(), t.port), ("::1", 8080));
         for bad in [
+            "http://h:99999/",
+            "http://h:0/",
+            "http://[::1]:70000/",
             "ftp://x/",
             "http://",
             "http://a b/",
