@@ -5,6 +5,7 @@
 
 mod common;
 mod mock;
+mod support;
 
 use std::path::{Path, PathBuf};
 
@@ -147,4 +148,26 @@ fn c_threads() {
 #[test]
 fn c_ims() {
     c_and_cxx("ims_test");
+}
+
+#[test]
+fn c_tls() {
+    let pki = support::TestPki::new("c");
+    let other = support::TestPki::new("c-other");
+    let server = support::TlsServer::start(
+        &pki,
+        r#"{"jobId":"tls-1","status":"succeeded","createdTime":"2025-01-15T10:30:00Z"}"#,
+    );
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("c-tls");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (ca, other_ca) = (dir.join("ca.pem"), dir.join("other-ca.pem"));
+    std::fs::write(&ca, &pki.ca_pem).unwrap();
+    std::fs::write(&other_ca, &other.ca_pem).unwrap();
+    let url = format!("https://localhost:{}", server.port);
+    let env = [
+        ("PSJOB_TLS_URL", url.as_str()),
+        ("PSJOB_TLS_CA", ca.to_str().unwrap()),
+        ("PSJOB_OTHER_CA", other_ca.to_str().unwrap()),
+    ];
+    run(&compile("tls_test", false), &env);
 }
