@@ -171,3 +171,44 @@ fn c_tls() {
     ];
     run(&compile("tls_test", false), &env);
 }
+
+/// The README's C example compiles as shown and prints what it promises.
+#[test]
+fn readme_c_example() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let section = readme
+        .split("## A status in ten lines of C")
+        .nth(1)
+        .expect("README has the C example");
+    let code = section
+        .split("```c\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a ```c block");
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("readme");
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("readme_example.c");
+    std::fs::write(&src, code).unwrap();
+    let bin = dir.join("readme_example");
+    let lib = lib_dir();
+    let out = Command::new("gcc")
+        .args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-I"])
+        .arg(root().join("include"))
+        .arg(&src)
+        .arg("-L")
+        .arg(lib)
+        .arg(format!("-Wl,-rpath,{}", lib.display()))
+        .args(["-lpsjob", "-o"])
+        .arg(&bin)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = Command::new(&bin).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert_eq!(stdout, "job j1: succeeded\n  https://out.example/1.jpg\n");
+}

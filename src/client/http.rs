@@ -45,9 +45,18 @@ pub fn retry_after(resp: &Response<Body>) -> Option<Duration> {
 pub fn response_failure(resp: &mut Response<Body>, what: &str, url: &str) -> Failure {
     let status = resp.status().as_u16();
     let retry_after = retry_after(resp);
+    let location = resp
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(safe_url);
     let body = read_error_body(resp);
+    let mut error = status_error(status, &body, what, url);
+    if let Some(location) = location.filter(|_| (300..400).contains(&status)) {
+        error.message = format!("{} (redirect to {location} not followed)", error.message);
+    }
     Failure {
-        error: status_error(status, &body, what, url),
+        error,
         retry_after,
         token_rejected: status == 401,
     }
