@@ -139,57 +139,50 @@ impl Node {
 
     /// Compact JSON text of this value, members in document order.
     pub fn to_json(&self) -> String {
-        let mut out = String::new();
+        let mut out = Vec::new();
         self.write_json(&mut out);
-        out
+        // Only valid UTF-8 is written.
+        String::from_utf8(out).unwrap_or_default()
     }
 
-    fn write_json(&self, out: &mut String) {
-        use std::fmt::Write;
-        match self {
-            Node::Null => out.push_str("null"),
-            Node::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Node::Int(v) => {
-                let _ = write!(out, "{v}");
-            }
-            Node::UInt(v) => {
-                let _ = write!(out, "{v}");
-            }
-            Node::Float(v) => out.push_str(
-                &serde_json::Number::from_f64(*v).map_or("null".into(), |n| n.to_string()),
-            ),
+    fn write_json(&self, out: &mut Vec<u8>) {
+        use std::io::Write;
+        // Writes to a Vec cannot fail; serde_json escapes strings and
+        // formats numbers exactly as JSON wants.
+        let _ = match self {
+            Node::Null => out.write_all(b"null"),
+            Node::Bool(b) => out.write_all(if *b { b"true" } else { b"false" }),
+            Node::Int(v) => write!(out, "{v}"),
+            Node::UInt(v) => write!(out, "{v}"),
+            Node::Float(v) => serde_json::to_writer(&mut *out, v).map_err(std::io::Error::from),
             Node::Str(_) | Node::StrWithNul(_) => {
-                write_json_string(self.as_str().unwrap_or(""), out)
+                serde_json::to_writer(&mut *out, self.as_str().unwrap_or(""))
+                    .map_err(std::io::Error::from)
             }
             Node::Array(items) => {
-                out.push('[');
+                out.push(b'[');
                 for (i, item) in items.iter().enumerate() {
                     if i > 0 {
-                        out.push(',');
+                        out.push(b',');
                     }
                     item.write_json(out);
                 }
-                out.push(']');
+                out.write_all(b"]")
             }
             Node::Object(members) => {
-                out.push('{');
+                out.push(b'{');
                 for (i, (key, value)) in members.iter().enumerate() {
                     if i > 0 {
-                        out.push(',');
+                        out.push(b',');
                     }
-                    write_json_string(key, out);
-                    out.push(':');
+                    let _ = serde_json::to_writer(&mut *out, &**key);
+                    out.push(b':');
                     value.write_json(out);
                 }
-                out.push('}');
+                out.write_all(b"}")
             }
-        }
+        };
     }
-}
-
-fn write_json_string(s: &str, out: &mut String) {
-    // serde_json's string escaping is exactly what JSON needs.
-    out.push_str(&serde_json::to_string(s).unwrap_or_default());
 }
 
 fn check_escapes(token: &str) -> Result<()> {
