@@ -365,73 +365,28 @@ fn is_timeout(e: &io::Error) -> bool {
 }
 
 /// Closing a socket with SO_LINGER {on, 0} makes the kernel send an RST.
-/// std has no stable `set_linger`, so call setsockopt(2) directly.
-#[cfg(any(
-    all(
-        target_os = "linux",
-        not(any(target_arch = "mips", target_arch = "mips64", target_arch = "sparc64"))
-    ),
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly"
-))]
+/// std has no stable `set_linger`, so call setsockopt(2) through libc.
+#[cfg(unix)]
 fn set_linger_zero(stream: &TcpStream) -> bool {
     use std::os::fd::AsRawFd;
-    use std::os::raw::{c_int, c_void};
-    #[repr(C)]
-    struct Linger {
-        l_onoff: c_int,
-        l_linger: c_int,
-    }
-    #[cfg(target_os = "linux")]
-    const SOL_SOCKET: c_int = 1;
-    #[cfg(target_os = "linux")]
-    const SO_LINGER: c_int = 13;
-    #[cfg(not(target_os = "linux"))]
-    const SOL_SOCKET: c_int = 0xffff;
-    #[cfg(not(target_os = "linux"))]
-    const SO_LINGER: c_int = 0x0080;
-    unsafe extern "C" {
-        fn setsockopt(
-            fd: c_int,
-            level: c_int,
-            name: c_int,
-            value: *const c_void,
-            len: u32,
-        ) -> c_int;
-    }
-    let linger = Linger {
+    let linger = libc::linger {
         l_onoff: 1,
         l_linger: 0,
     };
     // SAFETY: a valid open fd, a pointer to a live struct linger and its size.
     let rc = unsafe {
-        setsockopt(
+        libc::setsockopt(
             stream.as_raw_fd(),
-            SOL_SOCKET,
-            SO_LINGER,
-            &linger as *const Linger as *const c_void,
-            std::mem::size_of::<Linger>() as u32,
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&linger as *const libc::linger).cast(),
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
         )
     };
     rc == 0
 }
 
-#[cfg(not(any(
-    all(
-        target_os = "linux",
-        not(any(target_arch = "mips", target_arch = "mips64", target_arch = "sparc64"))
-    ),
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly"
-)))]
+#[cfg(not(unix))]
 fn set_linger_zero(stream: &TcpStream) -> bool {
     // No RST available here: an abrupt close without an answer.
     let _ = stream.shutdown(Shutdown::Both);
