@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 job=${1:-succeed-demo}
 cargo build --release --quiet --lib --example mock_server
 mkdir -p target/demo
-cc -std=c99 -Wall -Wextra -Werror -Iinclude examples/psjob_wait.c \
+cc=${CC:-$(command -v cc || command -v gcc)}
+"$cc" -std=c99 -Wall -Wextra -Werror -Iinclude examples/psjob_wait.c \
   -Ltarget/release -lpsjob -Wl,-rpath,"$PWD/target/release" -o target/demo/psjob_wait
 ln -sf libpsjob.so target/release/libpsjob.so.0
 
