@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::ffi::CStr;
 use std::fmt;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserialize, Deserializer, Visitor};
 
 use crate::error::{Error, Result};
 
@@ -33,13 +33,12 @@ pub enum Node {
 }
 
 impl Node {
-    /// Parses a whole document. The caller has run [`check_depth`] already.
+    /// Parses a whole document, without recursion: any depth up to
+    /// [`MAX_DEPTH`] costs no stack. Lone UTF-16 surrogates in `\u` escapes
+    /// (which serde_json skips unchecked in fields it does not read) become
+    /// U+FFFD, so a body the typed parse accepted always builds.
     pub fn parse(bytes: &[u8]) -> Result<Node> {
-        let mut de = serde_json::Deserializer::from_slice(bytes);
-        de.disable_recursion_limit();
-        let node = Node::deserialize(&mut de).map_err(json_error)?;
-        de.end().map_err(json_error)?;
-        Ok(node)
+        TreeParser { bytes, pos: 0 }.document()
     }
 
     pub fn as_c_str(&self) -> Option<&CStr> {
@@ -145,43 +144,95 @@ impl Node {
         String::from_utf8(out).unwrap_or_default()
     }
 
+    /// Writes compact JSON without recursing, so any depth is safe.
     fn write_json(&self, out: &mut Vec<u8>) {
-        use std::io::Write;
-        // Writes to a Vec cannot fail; serde_json escapes strings and
-        // formats numbers exactly as JSON wants.
-        let _ = match self {
-            Node::Null => out.write_all(b"null"),
-            Node::Bool(b) => out.write_all(if *b { b"true" } else { b"false" }),
-            Node::Int(v) => write!(out, "{v}"),
-            Node::UInt(v) => write!(out, "{v}"),
-            Node::Float(v) => serde_json::to_writer(&mut *out, v).map_err(std::io::Error::from),
-            Node::Str(_) | Node::StrWithNul(_) => {
-                serde_json::to_writer(&mut *out, self.as_str().unwrap_or(""))
-                    .map_err(std::io::Error::from)
-            }
-            Node::Array(items) => {
-                out.push(b'[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(b',');
-                    }
-                    item.write_json(out);
+        enum Step<'a> {
+            Value(&'a Node),
+            Key(&'a str),
+            Byte(u8),
+        }
+        let mut work = vec![Step::Value(self)];
+        while let Some(step) = work.pop() {
+            let node = match step {
+                Step::Byte(b) => {
+                    out.push(b);
+                    continue;
                 }
-                out.write_all(b"]")
-            }
-            Node::Object(members) => {
-                out.push(b'{');
-                for (i, (key, value)) in members.iter().enumerate() {
-                    if i > 0 {
-                        out.push(b',');
-                    }
-                    let _ = serde_json::to_writer(&mut *out, &**key);
+                Step::Key(key) => {
+                    let _ = serde_json::to_writer(&mut *out, key);
                     out.push(b':');
-                    value.write_json(out);
+                    continue;
                 }
-                out.write_all(b"}")
+                Step::Value(node) => node,
+            };
+            // Writes to a Vec cannot fail; serde_json escapes strings and
+            // formats numbers exactly as JSON wants.
+            match node {
+                Node::Null => out.extend_from_slice(b"null"),
+                Node::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+                Node::Int(v) => {
+                    let _ = serde_json::to_writer(&mut *out, v);
+                }
+                Node::UInt(v) => {
+                    let _ = serde_json::to_writer(&mut *out, v);
+                }
+                Node::Float(v) => {
+                    let _ = serde_json::to_writer(&mut *out, v);
+                }
+                Node::Str(_) | Node::StrWithNul(_) => {
+                    let _ = serde_json::to_writer(&mut *out, node.as_str().unwrap_or(""));
+                }
+                Node::Array(items) => {
+                    out.push(b'[');
+                    work.push(Step::Byte(b']'));
+                    for (i, item) in items.iter().enumerate().rev() {
+                        work.push(Step::Value(item));
+                        if i > 0 {
+                            work.push(Step::Byte(b','));
+                        }
+                    }
+                }
+                Node::Object(members) => {
+                    out.push(b'{');
+                    work.push(Step::Byte(b'}'));
+                    for (i, (key, value)) in members.iter().enumerate().rev() {
+                        work.push(Step::Value(value));
+                        work.push(Step::Key(key));
+                        if i > 0 {
+                            work.push(Step::Byte(b','));
+                        }
+                    }
+                }
             }
+        }
+    }
+}
+
+impl Drop for Node {
+    /// Frees nested containers from a list instead of recursing, so dropping
+    /// a deep tree needs no stack.
+    fn drop(&mut self) {
+        fn take_children(node: &mut Node, into: &mut Vec<Node>) {
+            match node {
+                Node::Array(items) => into.append(items),
+                Node::Object(members) => into.extend(members.drain(..).map(|(_, v)| v)),
+                _ => {}
+            }
+        }
+        let is_container = |n: &Node| matches!(n, Node::Array(_) | Node::Object(_));
+        let nested = match self {
+            Node::Array(items) => items.iter().any(is_container),
+            Node::Object(members) => members.iter().any(|(_, v)| is_container(v)),
+            _ => false,
         };
+        if !nested {
+            return;
+        }
+        let mut pending = Vec::new();
+        take_children(self, &mut pending);
+        while let Some(mut node) = pending.pop() {
+            take_children(&mut node, &mut pending);
+        }
     }
 }
 
@@ -442,55 +493,265 @@ pub fn json_error(e: serde_json::Error) -> Error {
     Error::parse(format!("status body is not valid JSON: {e}"))
 }
 
-impl<'de> Deserialize<'de> for Node {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Node, D::Error> {
-        d.deserialize_any(NodeVisitor)
-    }
+/// An open array or object while the tree is built.
+enum Open {
+    Array(Vec<Node>),
+    /// Members so far, and the key of the value being read.
+    Object(Vec<(Box<str>, Node)>, Box<str>),
 }
 
-struct NodeVisitor;
+struct TreeParser<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
 
-impl<'de> Visitor<'de> for NodeVisitor {
-    type Value = Node;
+impl TreeParser<'_> {
+    fn error(&self, what: &str) -> Error {
+        let (line, column) = line_column(self.bytes, self.pos.min(self.bytes.len()));
+        Error::parse(format!(
+            "status body is not valid JSON: {what} at line {line} column {column}"
+        ))
+    }
 
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any JSON value")
+    fn skip_whitespace(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.bytes.get(self.pos) {
+            self.pos += 1;
+        }
     }
-    fn visit_unit<E>(self) -> std::result::Result<Node, E> {
-        Ok(Node::Null)
+
+    /// The next byte after whitespace, consumed.
+    fn next_token(&mut self) -> Result<u8> {
+        self.skip_whitespace();
+        let b = *self
+            .bytes
+            .get(self.pos)
+            .ok_or_else(|| self.error("unexpected end"))?;
+        self.pos += 1;
+        Ok(b)
     }
-    fn visit_bool<E>(self, v: bool) -> std::result::Result<Node, E> {
-        Ok(Node::Bool(v))
+
+    fn document(mut self) -> Result<Node> {
+        let mut open: Vec<Open> = Vec::new();
+        loop {
+            // A value starts here; containers are opened without recursing.
+            let mut value = match self.next_token()? {
+                b'{' => {
+                    self.skip_whitespace();
+                    if self.bytes.get(self.pos) == Some(&b'}') {
+                        self.pos += 1;
+                        Node::Object(Vec::new())
+                    } else {
+                        let key = self.key()?;
+                        open.push(Open::Object(Vec::new(), key));
+                        self.check_depth(open.len())?;
+                        continue;
+                    }
+                }
+                b'[' => {
+                    self.skip_whitespace();
+                    if self.bytes.get(self.pos) == Some(&b']') {
+                        self.pos += 1;
+                        Node::Array(Vec::new())
+                    } else {
+                        open.push(Open::Array(Vec::new()));
+                        self.check_depth(open.len())?;
+                        continue;
+                    }
+                }
+                b'"' => string_node(&self.string()?),
+                b't' => self.literal(b"rue", Node::Bool(true))?,
+                b'f' => self.literal(b"alse", Node::Bool(false))?,
+                b'n' => self.literal(b"ull", Node::Null)?,
+                b'-' | b'0'..=b'9' => {
+                    self.pos -= 1;
+                    self.number()?
+                }
+                _ => {
+                    self.pos -= 1;
+                    return Err(self.error("expected a value"));
+                }
+            };
+            // The value is complete: put it in its container, closing every
+            // container that ends after it.
+            loop {
+                match open.last_mut() {
+                    None => {
+                        self.skip_whitespace();
+                        if self.pos != self.bytes.len() {
+                            return Err(self.error("trailing characters"));
+                        }
+                        return Ok(value);
+                    }
+                    Some(Open::Array(items)) => {
+                        items.push(value);
+                        match self.next_token()? {
+                            b',' => break,
+                            b']' => match open.pop() {
+                                Some(Open::Array(items)) => value = Node::Array(items),
+                                _ => unreachable!("the top is an array"),
+                            },
+                            _ => return Err(self.error("expected ',' or ']'")),
+                        }
+                    }
+                    Some(Open::Object(members, key)) => {
+                        members.push((std::mem::take(key), value));
+                        match self.next_token()? {
+                            b',' => {
+                                *key = self.key()?;
+                                break;
+                            }
+                            b'}' => match open.pop() {
+                                Some(Open::Object(members, _)) => value = Node::Object(members),
+                                _ => unreachable!("the top is an object"),
+                            },
+                            _ => return Err(self.error("expected ',' or '}'")),
+                        }
+                    }
+                }
+            }
+        }
     }
-    fn visit_i64<E>(self, v: i64) -> std::result::Result<Node, E> {
-        Ok(Node::Int(v))
+
+    fn check_depth(&self, depth: usize) -> Result<()> {
+        if depth > MAX_DEPTH {
+            return Err(self.error(&format!("nested more than {MAX_DEPTH} levels")));
+        }
+        Ok(())
     }
-    fn visit_u64<E>(self, v: u64) -> std::result::Result<Node, E> {
-        Ok(match i64::try_from(v) {
-            Ok(v) => Node::Int(v),
-            Err(_) => Node::UInt(v),
+
+    /// `"key" :`
+    fn key(&mut self) -> Result<Box<str>> {
+        if self.next_token()? != b'"' {
+            self.pos -= 1;
+            return Err(self.error("expected a member name"));
+        }
+        let key = self.string()?.into();
+        if self.next_token()? != b':' {
+            self.pos -= 1;
+            return Err(self.error("expected ':'"));
+        }
+        Ok(key)
+    }
+
+    fn literal(&mut self, rest: &[u8], node: Node) -> Result<Node> {
+        if self.bytes[self.pos..].starts_with(rest) {
+            self.pos += rest.len();
+            Ok(node)
+        } else {
+            Err(self.error("expected a value"))
+        }
+    }
+
+    fn number(&mut self) -> Result<Node> {
+        let start = self.pos;
+        while let Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') = self.bytes.get(self.pos) {
+            self.pos += 1;
+        }
+        let text = std::str::from_utf8(&self.bytes[start..self.pos]).unwrap_or("");
+        let integral = !text.contains(['.', 'e', 'E']);
+        let node = if integral {
+            match text.parse::<i64>() {
+                Ok(v) => Some(Node::Int(v)),
+                Err(_) => text
+                    .parse::<u64>()
+                    .ok()
+                    .map(Node::UInt)
+                    .or_else(|| text.parse::<f64>().ok().map(Node::Float)),
+            }
+        } else {
+            // Out of range is infinite (serde_json skips such numbers in
+            // fields it does not read); it re-serializes as null.
+            text.parse::<f64>().ok().map(Node::Float)
+        };
+        // serde_json's grammar is stricter than Rust's number parsing; the
+        // body has passed it already, so this only refuses garbage.
+        node.ok_or_else(|| {
+            self.pos = start;
+            self.error("invalid number")
         })
     }
-    fn visit_f64<E>(self, v: f64) -> std::result::Result<Node, E> {
-        Ok(Node::Float(v))
-    }
-    fn visit_str<E>(self, v: &str) -> std::result::Result<Node, E> {
-        Ok(string_node(v))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Node, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-        while let Some(item) = seq.next_element()? {
-            items.push(item);
+
+    /// A string's contents, after its opening quote; escapes resolved.
+    fn string(&mut self) -> Result<Cow<'_, str>> {
+        let start = self.pos;
+        // Fast path: no escape before the closing quote.
+        while let Some(&b) = self.bytes.get(self.pos) {
+            match b {
+                b'"' => {
+                    let text = std::str::from_utf8(&self.bytes[start..self.pos])
+                        .map_err(|_| self.error("invalid UTF-8 in a string"))?;
+                    self.pos += 1;
+                    return Ok(Cow::Borrowed(text));
+                }
+                b'\\' => break,
+                0x00..=0x1f => return Err(self.error("control character in a string")),
+                _ => self.pos += 1,
+            }
         }
-        Ok(Node::Array(items))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Node, A::Error> {
-        let mut members = Vec::new();
-        while let Some(key) = map.next_key::<Key>()? {
-            let value = map.next_value()?;
-            members.push((Box::from(key.as_str()), value));
+        let mut out: Vec<u8> = self.bytes[start..self.pos].to_vec();
+        loop {
+            let b = *self
+                .bytes
+                .get(self.pos)
+                .ok_or_else(|| self.error("unterminated string"))?;
+            self.pos += 1;
+            match b {
+                b'"' => break,
+                b'\\' => {
+                    let e = *self
+                        .bytes
+                        .get(self.pos)
+                        .ok_or_else(|| self.error("unterminated string"))?;
+                    self.pos += 1;
+                    match e {
+                        b'"' | b'\\' | b'/' => out.push(e),
+                        b'b' => out.push(0x08),
+                        b'f' => out.push(0x0c),
+                        b'n' => out.push(b'\n'),
+                        b'r' => out.push(b'\r'),
+                        b't' => out.push(b'\t'),
+                        b'u' => {
+                            let c = self.unicode_escape()?;
+                            out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+                        }
+                        _ => return Err(self.error("invalid escape")),
+                    }
+                }
+                0x00..=0x1f => return Err(self.error("control character in a string")),
+                _ => out.push(b),
+            }
         }
-        Ok(Node::Object(members))
+        String::from_utf8(out)
+            .map(Cow::Owned)
+            .map_err(|_| self.error("invalid UTF-8 in a string"))
+    }
+
+    fn hex4(&mut self) -> Result<u32> {
+        let digits = self
+            .bytes
+            .get(self.pos..self.pos + 4)
+            .ok_or_else(|| self.error("short \\u escape"))?;
+        let text = std::str::from_utf8(digits).unwrap_or("");
+        let v = u32::from_str_radix(text, 16).map_err(|_| self.error("invalid \\u escape"))?;
+        self.pos += 4;
+        Ok(v)
+    }
+
+    /// After `\\u`: a character, a surrogate pair, or U+FFFD for a lone
+    /// surrogate.
+    fn unicode_escape(&mut self) -> Result<char> {
+        let first = self.hex4()?;
+        if (0xD800..0xDC00).contains(&first) && self.bytes[self.pos..].starts_with(b"\\u") {
+            let save = self.pos;
+            self.pos += 2;
+            let second = self.hex4()?;
+            if (0xDC00..0xE000).contains(&second) {
+                let c = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00);
+                return Ok(char::from_u32(c).unwrap_or('\u{fffd}'));
+            }
+            self.pos = save;
+        }
+        Ok(char::from_u32(first).unwrap_or('\u{fffd}'))
     }
 }
 

@@ -29,7 +29,7 @@ pub struct Status {
     /// Pointer to the status inside the body (`/event/body` for a webhook).
     root: &'static str,
     job: Job,
-    tree: OnceLock<Node>,
+    tree: OnceLock<Result<Node>>,
     /// `get_json` answers, by the address of the node they serialize.
     json_cache: Mutex<HashMap<usize, CString>>,
 }
@@ -99,12 +99,12 @@ impl Status {
         json::check_depth(&body)?;
         let mut de = serde_json::Deserializer::from_slice(&body);
         de.disable_recursion_limit();
-        let raw::TopLevel(mut doc) =
+        let raw::TopLevel(doc, event) =
             serde::Deserialize::deserialize(&mut de).map_err(json::json_error)?;
         de.end().map_err(json::json_error)?;
 
-        let (doc, root) = match doc.event.take().and_then(|e| e.body) {
-            Some(inner) => (*inner, "/event/body"),
+        let (doc, root) = match event.and_then(|e| e.body) {
+            Some(inner) => (inner, "/event/body"),
             None => (doc, ""),
         };
         let shape = Shape::recognise(&doc);
@@ -112,9 +112,13 @@ impl Status {
         let job = if shape == Shape::Masking {
             // Masking results sit anywhere in the document: walk the tree,
             // which is small for these documents.
-            let node = tree.get_or_init(|| Node::parse(&body).expect("validated above"));
-            let inner = node.pointer(root).ok().flatten().unwrap_or(node);
-            shape::fold(doc, shape, Some(inner))
+            match tree.get_or_init(|| Node::parse(&body)) {
+                Ok(node) => {
+                    let inner = node.pointer(root).ok().flatten().unwrap_or(node);
+                    shape::fold(doc, shape, Some(inner))
+                }
+                Err(_) => shape::fold(doc, shape, None),
+            }
         } else {
             shape::fold(doc, shape, None)
         };
@@ -164,17 +168,21 @@ impl Status {
         CStr::from_bytes_with_nul(&self.body).unwrap_or_default()
     }
 
-    fn tree(&self) -> &Node {
+    /// The tree, built on first use. It builds for every body the typed
+    /// parse accepted; should it not, pointers report the parse error.
+    fn tree(&self) -> Result<&Node> {
         let node = self
             .tree
-            .get_or_init(|| Node::parse(self.body()).expect("the body parsed before"));
-        node.pointer(self.root).ok().flatten().unwrap_or(node)
+            .get_or_init(|| Node::parse(self.body()))
+            .as_ref()
+            .map_err(Clone::clone)?;
+        Ok(node.pointer(self.root).ok().flatten().unwrap_or(node))
     }
 
     /// The value at an RFC 6901 pointer, relative to the status (inside a
     /// webhook event, relative to its body).
     pub fn pointer(&self, pointer: &str) -> Result<&Node> {
-        self.tree()
+        self.tree()?
             .pointer(pointer)?
             .ok_or_else(|| Error::no_value(format!("no value at JSON pointer {pointer:?}")))
     }

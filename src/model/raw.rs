@@ -169,19 +169,29 @@ macro_rules! lenient_struct {
         #[derive(Debug, Default)]
         pub struct $name { $(pub $field: Option<$ty>,)* }
 
+        impl $name {
+            /// Reads the value of `key` if it is one of this struct's;
+            /// `false` (nothing read) otherwise.
+            #[allow(dead_code)]
+            fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+                match key {
+                    $($($key)|+ => {
+                        if let Some(v) = map.next_value::<L<$ty>>()?.0 {
+                            self.$field = Some(v);
+                        }
+                        Ok(true)
+                    })*
+                    _ => Ok(false),
+                }
+            }
+        }
+
         impl<'de> Lenient<'de> for $name {
             fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Option<Self>, A::Error> {
                 let mut out = $name::default();
                 while let Some(key) = map.next_key::<Key>()? {
-                    match key.as_str() {
-                        $($($key)|+ => {
-                            if let Some(v) = map.next_value::<L<$ty>>()?.0 {
-                                out.$field = Some(v);
-                            }
-                        })*
-                        _ => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
+                    if !out.read_field(key.as_str(), &mut map)? {
+                        map.next_value::<IgnoredAny>()?;
                     }
                 }
                 Ok(Some(out))
@@ -209,11 +219,12 @@ lenient_struct!(
         input: Text = "input",
         error_code: Code = "error_code",
         message: Text = "message",
-        event: Event = "event",
     }
 );
 
-lenient_struct!(Event { body: Box<Doc> = "body" });
+// An I/O Events webhook's `event`; its body is a status (not another
+// webhook), so reading it recurses once at most.
+lenient_struct!(Event { body: Doc = "body" });
 
 lenient_struct!(Links {
     self_link: Rendition = "self",
@@ -270,8 +281,9 @@ lenient_struct!(V2Output {
 
 lenient_struct!(Destination { url: Text = "url" });
 
-/// Reads the top level of a document; anything but an object is refused.
-pub struct TopLevel(pub Doc);
+/// Reads the top level of a document, and a webhook's `event` beside it;
+/// anything but an object is refused.
+pub struct TopLevel(pub Doc, pub Option<Event>);
 
 impl<'de> Deserialize<'de> for TopLevel {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -281,8 +293,16 @@ impl<'de> Deserialize<'de> for TopLevel {
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a JSON object")
             }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<TopLevel, A::Error> {
-                Ok(TopLevel(Doc::from_map(map)?.unwrap_or_default()))
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TopLevel, A::Error> {
+                let (mut doc, mut event) = (Doc::default(), None);
+                while let Some(key) = map.next_key::<Key>()? {
+                    if key.as_str() == "event" {
+                        event = map.next_value::<L<Event>>()?.0;
+                    } else if !doc.read_field(key.as_str(), &mut map)? {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(TopLevel(doc, event))
             }
         }
         d.deserialize_map(V)

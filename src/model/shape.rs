@@ -244,31 +244,33 @@ fn masking_output(doc: Doc, tree: Option<&Node>) -> Output {
 }
 
 /// Every `destination.url` outside `_links`, in document order, with the
-/// `mediaType` beside it.
-fn collect_destinations(node: &Node, out: &mut Vec<Rendition>) {
-    match node {
-        Node::Object(members) => {
-            if let Some(url) = node.get("destination").and_then(|d| d.get("url")) {
-                if let Some(href) = url.as_c_str() {
-                    out.push(Rendition {
-                        href: Some(href.to_owned()),
-                        media_type: node
-                            .get("mediaType")
-                            .and_then(Node::as_c_str)
-                            .map(ToOwned::to_owned),
-                        ..Rendition::default()
-                    });
+/// `mediaType` beside it. Walks with a list, not recursion.
+fn collect_destinations(root: &Node, out: &mut Vec<Rendition>) {
+    let mut pending = vec![root];
+    while let Some(node) = pending.pop() {
+        match node {
+            Node::Object(members) => {
+                if let Some(url) = node.get("destination").and_then(|d| d.get("url")) {
+                    if let Some(href) = url.as_c_str() {
+                        out.push(Rendition {
+                            href: Some(href.to_owned()),
+                            media_type: node
+                                .get("mediaType")
+                                .and_then(Node::as_c_str)
+                                .map(ToOwned::to_owned),
+                            ..Rendition::default()
+                        });
+                    }
+                }
+                // Reversed onto the list, so they come off in order.
+                for (key, value) in members.iter().rev() {
+                    if &**key != "_links" && &**key != "destination" {
+                        pending.push(value);
+                    }
                 }
             }
-            for (key, value) in members {
-                if &**key != "_links" && &**key != "destination" {
-                    collect_destinations(value, out);
-                }
-            }
+            Node::Array(items) => pending.extend(items.iter().rev()),
+            _ => {}
         }
-        Node::Array(items) => items
-            .iter()
-            .for_each(|item| collect_destinations(item, out)),
-        _ => {}
     }
 }

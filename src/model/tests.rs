@@ -392,3 +392,55 @@ fn pointer_errors() {
         .unwrap()
         .starts_with("{\"jobId\":\"550e8400-e29b\""));
 }
+
+/// Parsing and the pointer tree do not recurse per nesting level, so a
+/// document at the depth limit needs little stack, even in a debug build.
+#[test]
+fn deep_documents_need_little_stack() {
+    let depth = crate::json::MAX_DEPTH - 1;
+    let doc = format!("{{\"a\":{}1{}}}", "[".repeat(depth), "]".repeat(depth));
+    let mut pointer = String::from("/a");
+    for _ in 0..depth {
+        pointer.push_str("/0");
+    }
+    let value = std::thread::Builder::new()
+        .stack_size(128 * 1024)
+        .spawn(move || {
+            let st = Status::parse(doc.as_bytes()).unwrap();
+            (
+                st.get_i64(&pointer).unwrap(),
+                st.get_json("/a").unwrap().to_bytes().len(),
+            )
+        })
+        .unwrap()
+        .join()
+        .expect("no stack overflow");
+    assert_eq!(value, (1, 2 * depth + 1));
+}
+
+#[test]
+fn deeply_nested_webhooks_do_not_exhaust_the_stack() {
+    // Each level is an object inside an object: 256 webhook levels is 512
+    // nesting levels, the limit.
+    let levels = 255;
+    let doc = format!(
+        "{}{{\"jobId\":\"deep\",\"outputs\":[]}}{}",
+        "{\"event\":{\"body\":".repeat(levels),
+        "}}".repeat(levels)
+    );
+    let st = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || Status::parse(doc.as_bytes()).map(|s| s.job().state))
+        .unwrap()
+        .join()
+        .expect("no stack overflow");
+    assert_eq!(st.unwrap(), State::Pending);
+}
+
+#[test]
+fn lone_surrogates_do_not_break_pointer_access() {
+    let st = Status::parse(br#"{"jobId":"x","a":"\ud800","b":["\udc00x"],"outputs":[]}"#).unwrap();
+    assert_eq!(st.get_c_str("/jobId").unwrap().to_str(), Ok("x"));
+    assert_eq!(st.get_c_str("/a").unwrap().to_str(), Ok("\u{fffd}"));
+    assert_eq!(st.get_c_str("/b/0").unwrap().to_str(), Ok("\u{fffd}x"));
+}
