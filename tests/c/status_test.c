@@ -332,6 +332,15 @@ static void test_bad_input(void) {
   CHECK(psjob_status_state(s) == PSJOB_STATE_SUCCEEDED);
   psjob_status_free(s);
 
+  /* A lone surrogate escape in a field the model skips reads as U+FFFD. */
+  s = parse_text("{\"jobId\":\"x\",\"note\":\"\\ud800\"}");
+  {
+    const char *v = NULL;
+    CHECK_RC(psjob_status_get_string(s, "/note", &v), PSJOB_OK);
+    CHECK_STR(v, "\xef\xbf\xbd");
+  }
+  psjob_status_free(s);
+
   /* NULL everywhere. */
   CHECK_RC(psjob_status_parse(NULL, 3, &s), PSJOB_ERR_INVALID_ARGUMENT);
   CHECK(contains(psjob_last_error(), "NULL"));
