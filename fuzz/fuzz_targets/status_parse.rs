@@ -37,7 +37,12 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(original) = serde_json::from_slice::<serde_json::Value>(data) {
         let text = status.get_json("").expect("the tree builds").to_str().unwrap().to_owned();
         let rebuilt: serde_json::Value = serde_json::from_str(&text).unwrap();
-        assert!(same(&original, &rebuilt), "{original} != {rebuilt}");
+        // Pointers address a webhook's inner status.
+        let root = match original.pointer("/event/body") {
+            Some(inner @ serde_json::Value::Object(_)) => inner,
+            _ => &original,
+        };
+        assert!(same(root, &rebuilt), "{root} != {rebuilt}");
     }
     for pointer in ["/jobId", "/outputs/0/status", "/outputs/0/_links/renditions/0/href", "/status", "/a~1b", "/0"] {
         let _ = status.get_c_str(pointer);
