@@ -172,7 +172,6 @@ macro_rules! lenient_struct {
         impl $name {
             /// Reads the value of `key` if it is one of this struct's;
             /// `false` (nothing read) otherwise.
-            #[allow(dead_code)]
             fn read_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
                 match key {
                     $($($key)|+ => {
