@@ -71,33 +71,9 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd -P)
 CARGO=${CARGO:-cargo}
 RUSTC=${RUSTC:-rustc}
 
-nl='
-'
-for v in "${PREFIX-}" "${DESTDIR-}" "${LIBDIR-}" "${INCLUDEDIR-}" "${PSJOB_BUILD_DIR-}"; do
-    case $v in *"$nl"*) die "paths with a newline are not supported" ;; esac
-done
-
 # --- paths ----------------------------------------------------------------
 
-PREFIX=${PREFIX:-/usr/local}
-case $PREFIX in /*) ;; *) die "PREFIX must be an absolute path, not '$PREFIX'" ;; esac
-# Without trailing slashes ("/" becomes "": "$P/lib" is then "/lib").
-P=$(printf '%s' "$PREFIX" | sed 's|/*$||')
-LIBDIR=${LIBDIR:-$P/lib}
-INCLUDEDIR=${INCLUDEDIR:-$P/include}
-for v in "$LIBDIR" "$INCLUDEDIR"; do
-    case $v in /*) ;; *) die "LIBDIR and INCLUDEDIR must be absolute paths, not '$v'" ;; esac
-done
-LIBDIR=$(printf '%s' "$LIBDIR" | sed 's|/*$||')
-INCLUDEDIR=$(printf '%s' "$INCLUDEDIR" | sed 's|/*$||')
-DESTDIR=${DESTDIR:-}
-if [ -n "$DESTDIR" ]; then
-    case $DESTDIR in /*) ;; *) DESTDIR=$(pwd -P)/$DESTDIR ;; esac
-    DESTDIR=$(printf '%s' "$DESTDIR" | sed 's|/*$||')
-fi
-
-D_LIB=$DESTDIR$LIBDIR
-D_INC=$DESTDIR$INCLUDEDIR
+. "$ROOT/scripts/paths.sh"
 D_PC=$D_LIB/pkgconfig
 D_CMAKE=$D_LIB/cmake/psjob
 

@@ -28,18 +28,7 @@ for arg in "$@"; do
 done
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd -P)
-PREFIX=${PREFIX:-/usr/local}
-case $PREFIX in /*) ;; *) die "PREFIX must be an absolute path, not '$PREFIX'" ;; esac
-P=$(printf '%s' "$PREFIX" | sed 's|/*$||')
-LIBDIR=$(printf '%s' "${LIBDIR:-$P/lib}" | sed 's|/*$||')
-INCLUDEDIR=$(printf '%s' "${INCLUDEDIR:-$P/include}" | sed 's|/*$||')
-DESTDIR=${DESTDIR:-}
-if [ -n "$DESTDIR" ]; then
-    case $DESTDIR in /*) ;; *) DESTDIR=$(pwd -P)/$DESTDIR ;; esac
-    DESTDIR=$(printf '%s' "$DESTDIR" | sed 's|/*$||')
-fi
-D_LIB=$DESTDIR$LIBDIR
-D_INC=$DESTDIR$INCLUDEDIR
+. "$ROOT/scripts/paths.sh"
 
 VERSION=
 if [ -f "$D_LIB/pkgconfig/psjob.pc" ]; then

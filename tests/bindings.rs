@@ -11,27 +11,12 @@ mod common;
 mod mock;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-use common::{lib_dir, root};
+use common::{have, lib_dir, notice, root, run_ok};
 
 fn tmp() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-}
-
-/// Prints a notice the test harness does not capture.
-fn notice(text: &str) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "NOTICE: {text}");
-}
-
-/// Whether `tool` can be run (`tool --version` starts).
-fn have(tool: &str) -> bool {
-    Command::new(tool)
-        .arg("--version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false)
 }
 
 /// A command with the environment the binding tests expect: no proxies, no
@@ -54,23 +39,6 @@ fn command(program: impl AsRef<std::ffi::OsStr>, mock_url: &str) -> Command {
         cmd.env_remove(var);
     }
     cmd
-}
-
-/// Runs `cmd`, echoes its output, and panics with it unless it succeeded.
-fn run_ok(mut cmd: Command, what: &str) -> String {
-    let out: Output = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    print!("{stdout}");
-    eprint!("{stderr}");
-    assert!(
-        out.status.success(),
-        "{what} failed ({}):\n{stdout}\n{stderr}",
-        out.status
-    );
-    stdout
 }
 
 /// Compiles a C++17 source against include/ and the built library with the

@@ -9,7 +9,7 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
-use common::{lib_dir, root};
+use common::{lib_dir, root, run_ok};
 use std::process::Command;
 
 /// Compiles `tests/c/<name>.c`; `cxx` compiles the same source as C++.
@@ -87,17 +87,7 @@ fn run(bin: &Path, env: &[(&str, &str)]) -> String {
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let out = cmd.output().expect("run the test program");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    print!("{stdout}");
-    eprint!("{stderr}");
-    assert!(
-        out.status.success(),
-        "{} failed ({}):\n{stdout}\n{stderr}",
-        bin.display(),
-        out.status
-    );
+    let stdout = run_ok(cmd, &bin.display().to_string());
     assert!(
         stdout.contains(" passed, 0 failed"),
         "{} printed no summary",

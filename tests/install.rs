@@ -10,9 +10,8 @@
 
 mod common;
 
-use common::root;
+use common::{have, notice, root};
 use std::ffi::OsStr;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -32,19 +31,6 @@ fn scratch(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-/// Prints a notice the test harness does not capture.
-fn notice(text: &str) {
-    let _ = writeln!(std::io::stderr(), "NOTICE: {text}");
-}
-
-fn have(tool: &str) -> bool {
-    Command::new(tool)
-        .arg("--version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false)
 }
 
 fn text(bytes: &[u8]) -> String {

@@ -171,11 +171,7 @@ impl Client {
             {
                 self.credentials(fresh_token, limits)?
             } else {
-                Credentials {
-                    token: None,
-                    api_key: None,
-                    org_id: None,
-                }
+                Credentials::default()
             };
             match self.download_request(&current, &target, &creds, out)? {
                 Step::Done(n) => return Ok(n),
@@ -217,14 +213,7 @@ impl Client {
         let mut resp = req
             .call()
             .map_err(|e| http::transport_error(e, "GET", url))?;
-        let status = resp.status().as_u16();
-        self.logger.log(DEBUG, || {
-            format!(
-                "GET {} -> HTTP {status} in {} ms",
-                safe_url(url),
-                started.elapsed().as_millis()
-            )
-        });
+        let status = self.log_response(url, &resp, started);
         if (300..400).contains(&status) && status != 304 {
             let location = resp
                 .headers()

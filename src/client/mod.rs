@@ -105,13 +105,16 @@ impl Limits<'_> {
 }
 
 /// The credentials one request carries.
-struct Credentials {
+/// The token is the current one (it may rotate); the key and org id are
+/// borrowed from the client's config, not copied for every request.
+#[derive(Default)]
+struct Credentials<'a> {
     token: Option<Secret>,
-    api_key: Option<Secret>,
-    org_id: Option<Secret>,
+    api_key: Option<&'a Secret>,
+    org_id: Option<&'a Secret>,
 }
 
-impl Credentials {
+impl Credentials<'_> {
     fn any(&self) -> bool {
         self.token.is_some() || self.api_key.is_some() || self.org_id.is_some()
     }
@@ -280,22 +283,40 @@ impl Client {
         &self,
         fresh_token: bool,
         limits: Limits,
-    ) -> std::result::Result<Credentials, Failure> {
+    ) -> std::result::Result<Credentials<'_>, Failure> {
         let token = match &self.ims {
             Some(ims) => Some(ims.token(self, fresh_token, limits)?),
             None => self.token.read().unwrap_or_else(|p| p.into_inner()).clone(),
         };
-        let api_key = self.config.api_key.clone().or_else(|| {
+        let api_key = self.config.api_key.as_ref().or_else(|| {
             self.config
                 .client_credentials
                 .as_ref()
-                .map(|c| c.client_id.clone())
+                .map(|c| &c.client_id)
         });
         Ok(Credentials {
             token,
             api_key,
-            org_id: self.config.org_id.clone(),
+            org_id: self.config.org_id.as_ref(),
         })
+    }
+
+    /// Logs a response's status line and timing; returns the status.
+    fn log_response(
+        &self,
+        url: &str,
+        resp: &ureq::http::Response<ureq::Body>,
+        started: Instant,
+    ) -> u16 {
+        let status = resp.status().as_u16();
+        self.logger.log(DEBUG, || {
+            format!(
+                "GET {} -> HTTP {status} in {} ms",
+                safe_url(url),
+                started.elapsed().as_millis()
+            )
+        });
+        status
     }
 
     /// A GET with the user agent and these credentials.
@@ -351,14 +372,7 @@ impl Client {
             });
             deadline_if_cut(err, cut_by_deadline)
         })?;
-        let status = resp.status().as_u16();
-        self.logger.log(DEBUG, || {
-            format!(
-                "GET {} -> HTTP {status} in {} ms",
-                safe_url(url),
-                started.elapsed().as_millis()
-            )
-        });
+        let status = self.log_response(url, &resp, started);
         if (200..300).contains(&status) {
             let retry_after = http::retry_after(&resp);
             let body = http::read_body(&mut resp, self.config.max_body_bytes, "GET", url)
@@ -377,14 +391,14 @@ impl Client {
 
     /// Removes any credential a server echoed into a message.
     fn redacted(&self, mut e: Error) -> Error {
-        let mut secrets: Vec<Secret> = self.config.secrets().cloned().collect();
-        if let Some(t) = self.token.read().unwrap_or_else(|p| p.into_inner()).clone() {
-            secrets.push(t);
-        }
-        if let Some(ims) = &self.ims {
-            secrets.extend(ims.current());
-        }
-        e.message = redact(&e.message, &secrets);
+        // The config's secrets are borrowed; only the current token, which
+        // may rotate, is copied.
+        let token = self.token.read().unwrap_or_else(|p| p.into_inner()).clone();
+        let ims_token = self.ims.as_ref().and_then(TokenCache::current);
+        e.message = redact(
+            &e.message,
+            self.config.secrets().chain(&token).chain(&ims_token),
+        );
         e
     }
 }

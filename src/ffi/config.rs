@@ -4,7 +4,7 @@
 
 use std::ffi::{c_char, c_void};
 
-use super::guard::{self, opt_str, try_mut, try_str, Handle};
+use super::guard::{self, opt_str, try_str, Handle};
 use super::result::psjob_result;
 use crate::client::log::LogSink;
 use crate::client::Config;
@@ -30,11 +30,7 @@ pub type psjob_log_fn =
 
 /// Runs a setter on a config.
 fn set(c: *mut psjob_config, f: impl FnOnce(&mut Config) -> Result<()>) -> psjob_result {
-    guard::result_boundary(|| {
-        // SAFETY: the caller passes NULL or a live config, used by no one else.
-        let config = unsafe { try_mut(c, "config") }?;
-        f(config)
-    })
+    guard::with_mut(c, "config", f)
 }
 
 /// Runs a setter taking one string.

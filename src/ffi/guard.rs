@@ -118,8 +118,22 @@ pub(crate) unsafe fn try_ref<'a, H: Handle>(p: *const H, name: &str) -> Result<&
 ///
 /// # Safety
 /// As [`opt_ref`], and no one else uses the handle meanwhile.
-pub(crate) unsafe fn try_mut<'a, H: Handle>(p: *mut H, name: &str) -> Result<&'a mut H::Inner> {
+unsafe fn try_mut<'a, H: Handle>(p: *mut H, name: &str) -> Result<&'a mut H::Inner> {
     unsafe { p.cast::<H::Inner>().as_mut() }.ok_or_else(|| null_error(name))
+}
+
+/// Runs a setter on a mutable handle inside the panic boundary: NULL is
+/// `INVALID_ARGUMENT` naming `name`.
+pub(crate) fn with_mut<H: Handle>(
+    p: *mut H,
+    name: &str,
+    f: impl FnOnce(&mut H::Inner) -> Result<()>,
+) -> psjob_result {
+    result_boundary(|| {
+        // SAFETY: the caller passes NULL or a live handle, used by no one
+        // else meanwhile (configs and options are not shared while mutated).
+        f(unsafe { try_mut(p, name) }?)
+    })
 }
 
 /// A borrowed pointer to a value the caller does not own.

@@ -5,7 +5,7 @@
 use std::ffi::c_void;
 
 use super::cancel::psjob_cancel;
-use super::guard::{self, try_mut, Handle};
+use super::guard::{self, Handle};
 use super::result::psjob_result;
 use super::status::psjob_status;
 use crate::client::WaitOptions;
@@ -42,10 +42,7 @@ fn set(
     o: *mut psjob_wait_options,
     f: impl FnOnce(&mut WaitSettings) -> Result<()>,
 ) -> psjob_result {
-    guard::result_boundary(|| {
-        // SAFETY: NULL or live options, used by no one else meanwhile.
-        f(unsafe { try_mut(o, "options") }?)
-    })
+    guard::with_mut(o, "options", f)
 }
 
 /// New options with the defaults: first interval 2000 ms, max interval
